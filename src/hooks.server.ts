@@ -1,0 +1,59 @@
+import type { Handle } from '@sveltejs/kit';
+import { runtime } from '$server/runtime';
+import { SESSION_COOKIE, validateSessionToken } from '$server/auth/sessions';
+import { loadPrincipal } from '$server/auth/permissions';
+import { originAllowed } from '$server/auth/origin';
+import { limiters } from '$server/http/guards';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function json(status: number, message: string, extra: Record<string, string> = {}): Response {
+	return new Response(JSON.stringify({ error: { message } }), {
+		status,
+		headers: { 'content-type': 'application/json', ...extra }
+	});
+}
+
+export const handle: Handle = async ({ event, resolve }) => {
+	const rt = runtime();
+	const secure = event.url.protocol === 'https:';
+
+	if (!SAFE_METHODS.has(event.request.method)) {
+		const headers = Object.fromEntries(event.request.headers);
+		if (!originAllowed(rt.config, headers, secure)) {
+			return json(403, 'Cross-site request refused: this request did not come from a Fleetdesk page.');
+		}
+	}
+
+	event.locals.user = null;
+	event.locals.session = null;
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const session = await validateSessionToken(rt.db, token, {
+			idleMs: rt.config.sessionIdleMs,
+			maxMs: rt.config.sessionMaxMs
+		});
+		if (session) {
+			event.locals.session = { id: session.id, expiresAt: session.expiresAt };
+			event.locals.user = await loadPrincipal(rt.db, session.user);
+		} else {
+			event.cookies.delete(SESSION_COOKIE, { path: '/' });
+		}
+	}
+
+	if (!event.locals.user && event.url.pathname !== '/healthz') {
+		const wait = limiters(rt.config.loginRatePerMinute).anonymous.hit(event.getClientAddress());
+		if (wait) return json(429, `Too many requests; try again in ${wait} s.`, { 'retry-after': String(wait) });
+	}
+
+	const response = await resolve(event);
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'same-origin');
+	response.headers.set('x-frame-options', 'DENY');
+	response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+	if (!response.headers.has('content-security-policy')) {
+		response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+	}
+	if (secure) response.headers.set('strict-transport-security', 'max-age=31536000');
+	return response;
+};

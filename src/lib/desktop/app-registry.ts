@@ -1,0 +1,52 @@
+import type { Component } from 'svelte';
+import type { Action } from '$protocol/permissions';
+
+/** What every app component receives from the window that hosts it. */
+export interface AppProps {
+	windowId: string;
+	/** App-specific state saved with the layout (e.g. which tab is open). */
+	props: Record<string, unknown>;
+	/** Change the window title (shown in the title bar and taskbar). */
+	setTitle: (title: string) => void;
+	/** Persist app-specific state with the layout. */
+	setProps: (props: Record<string, unknown>) => void;
+}
+
+export interface AppDefinition {
+	id: string;
+	title: string;
+	/** SVG path data for a 24×24 icon (stroke-drawn). */
+	icon: string;
+	/** The user needs one of these actions to see the app; the server checks every call the app makes anyway. */
+	permissions: readonly Action[];
+	defaultSize: { width: number; height: number };
+	load: () => Promise<{ default: Component<AppProps> }>;
+}
+
+/** Every desktop app. A new app is a folder in src/lib/apps/ and one entry here. */
+export const APPS: AppDefinition[] = [
+	{
+		id: 'admin',
+		title: 'Users & Access',
+		icon: 'M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75',
+		permissions: ['users.manage', 'roles.manage', 'groups.manage', 'grants.manage', 'audit.read', 'sessions.manage'],
+		defaultSize: { width: 920, height: 600 },
+		load: () => import('$lib/apps/admin/AdminApp.svelte')
+	},
+	{
+		id: 'about',
+		title: 'About Fleetdesk',
+		icon: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 16v-4M12 8h.01',
+		permissions: ['system.read'],
+		defaultSize: { width: 460, height: 420 },
+		load: () => import('$lib/apps/about/AboutApp.svelte')
+	}
+];
+
+export function findApp(id: string): AppDefinition | undefined {
+	return APPS.find((a) => a.id === id);
+}
+
+export function appsFor(actions: readonly string[]): AppDefinition[] {
+	return APPS.filter((a) => a.permissions.some((p) => actions.includes(p)));
+}

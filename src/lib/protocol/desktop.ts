@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** A window as saved in a user's layout. `app` is a key of the app registry. */
+export const windowStateSchema = z.object({
+	id: z.string().min(1).max(64),
+	app: z.string().min(1).max(40),
+	title: z.string().max(200).optional(),
+	x: z.number().finite(),
+	y: z.number().finite(),
+	width: z.number().finite().min(120).max(10000),
+	height: z.number().finite().min(80).max(10000),
+	z: z.number().int().min(0),
+	state: z.enum(['normal', 'minimized', 'maximized']),
+	props: z.record(z.string(), z.unknown()).optional()
+});
+export type WindowState = z.infer<typeof windowStateSchema>;
+
+export const layoutSchema = z.object({
+	version: z.literal(1),
+	windows: z.array(windowStateSchema).max(50),
+	activeId: z.string().nullable(),
+	theme: z.enum(['light', 'dark', 'system']).default('system')
+});
+export type Layout = z.infer<typeof layoutSchema>;
+
+export const notificationLevel = z.enum(['info', 'success', 'warning', 'error']);
+
+export const notificationSchema = z.object({
+	id: z.number().int(),
+	title: z.string(),
+	body: z.string(),
+	level: notificationLevel,
+	createdAt: z.string(),
+	read: z.boolean()
+});
+export type Notification = z.infer<typeof notificationSchema>;
+
+export const sendNotificationInput = z.object({
+	audience: z.discriminatedUnion('type', [
+		z.object({ type: z.literal('all') }),
+		z.object({ type: z.literal('user'), userId: z.number().int().positive() }),
+		z.object({ type: z.literal('role'), roleId: z.number().int().positive() })
+	]),
+	title: z.string().trim().min(1, 'Give the notification a title').max(200),
+	body: z.string().max(4000).default(''),
+	level: notificationLevel.default('info')
+});
+export type SendNotificationInput = z.infer<typeof sendNotificationInput>;
+
+/** Server → browser events on the /desktop namespace. */
+export interface DesktopServerEvents {
+	notification: (n: Notification) => void;
+	'session:ended': (reason: string) => void;
+}
+
+/** Browser → server events on the /desktop namespace. Each is listed with its permission in DESKTOP_EVENTS. */
+export interface DesktopClientEvents {
+	'presence:get': (ack: (count: number) => void) => void;
+}
+
+export const DESKTOP_EVENTS = {
+	'presence:get': 'system.read'
+} as const satisfies Record<keyof DesktopClientEvents, string>;

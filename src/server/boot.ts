@@ -1,0 +1,46 @@
+import type { Config } from './env';
+import { migrate, openDatabase } from './db/client';
+import { acquireLock } from './datadir-lock';
+import { ensureFirstAdmin, seedAccess } from './access/seed';
+import { defaultNodeId, setRuntime, type Runtime } from './runtime';
+import { fleetdeskVersion } from './version';
+
+export interface BootResult {
+	runtime: Runtime;
+	firstAdmin: { created: boolean; generated?: string };
+	close(): Promise<void>;
+}
+
+/** Opens the database (locking the data dir for PGlite), applies migrations and seeds a new install. */
+export async function boot(config: Config, opts: { install?: boolean } = {}): Promise<BootResult> {
+	const release = config.databaseUrl ? () => {} : acquireLock(config.dataDir);
+	try {
+		const database = await openDatabase(config);
+		await migrate(database);
+		await seedAccess(database.db);
+		const firstAdmin =
+			opts.install === false ? { created: false } : await ensureFirstAdmin(database.db, config.adminPassword);
+		const runtime: Runtime = {
+			config,
+			database,
+			db: database.db,
+			dbKind: database.kind,
+			nodeId: defaultNodeId(config),
+			version: fleetdeskVersion(),
+			startedAt: new Date()
+		};
+		setRuntime(runtime);
+		return {
+			runtime,
+			firstAdmin,
+			close: async () => {
+				setRuntime(undefined);
+				await database.close();
+				release();
+			}
+		};
+	} catch (e) {
+		release();
+		throw e;
+	}
+}

@@ -1,0 +1,5 @@
+export * from './auth';
+export * from './access';
+export * from './audit';
+export * from './desktop';
+export * from './realtime';

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+const bool = z
+	.enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+	.optional()
+	.transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const envSchema = z.object({
+	PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+	HOST: z.string().default('0.0.0.0'),
+	DATABASE_URL: z
+		.string()
+		.regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+		.optional(),
+	FLEETDESK_DATA_DIR: z.string().default('./data'),
+	FLEETDESK_ADMIN_PASSWORD: z
+		.string()
+		.min(8, 'FLEETDESK_ADMIN_PASSWORD must be at least 8 characters')
+		.optional(),
+	FLEETDESK_TLS_CERT: z.string().optional(),
+	FLEETDESK_TLS_KEY: z.string().optional(),
+	FLEETDESK_TRUST_PROXY: bool,
+	FLEETDESK_ORIGIN: z.url('FLEETDESK_ORIGIN must be a URL such as https://fleetdesk.example.com').optional(),
+	FLEETDESK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
+	FLEETDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(168),
+	FLEETDESK_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+	FLEETDESK_NODE_ID: z.string().optional()
+});
+
+export type Config = {
+	port: number;
+	host: string;
+	databaseUrl?: string;
+	dataDir: string;
+	adminPassword?: string;
+	tls?: { cert: string; key: string };
+	trustProxy: boolean;
+	origin?: string;
+	sessionIdleMs: number;
+	sessionMaxMs: number;
+	loginRatePerMinute: number;
+	nodeId?: string;
+};
+
+/** Reads and validates configuration from the environment; throws one readable error listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+	// An empty variable means "not set" (e.g. `DATABASE_URL= npm start`).
+	const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+	const parsed = envSchema.safeParse(present);
+	if (!parsed.success) {
+		const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+		throw new Error(`Fleetdesk configuration is invalid:\n${lines.join('\n')}`);
+	}
+	const e = parsed.data;
+	if (!!e.FLEETDESK_TLS_CERT !== !!e.FLEETDESK_TLS_KEY) {
+		throw new Error(
+			'Fleetdesk configuration is invalid: set both FLEETDESK_TLS_CERT and FLEETDESK_TLS_KEY, or neither.'
+		);
+	}
+	return {
+		port: e.PORT,
+		host: e.HOST,
+		databaseUrl: e.DATABASE_URL,
+		dataDir: path.resolve(e.FLEETDESK_DATA_DIR),
+		adminPassword: e.FLEETDESK_ADMIN_PASSWORD,
+		tls: e.FLEETDESK_TLS_CERT ? { cert: e.FLEETDESK_TLS_CERT, key: e.FLEETDESK_TLS_KEY! } : undefined,
+		trustProxy: e.FLEETDESK_TRUST_PROXY,
+		origin: e.FLEETDESK_ORIGIN?.replace(/\/$/, ''),
+		sessionIdleMs: e.FLEETDESK_SESSION_IDLE_MINUTES * 60_000,
+		sessionMaxMs: e.FLEETDESK_SESSION_MAX_HOURS * 3_600_000,
+		loginRatePerMinute: e.FLEETDESK_LOGIN_RATE_PER_MINUTE,
+		nodeId: e.FLEETDESK_NODE_ID
+	};
+}

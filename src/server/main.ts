@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from './env';
+import { boot } from './boot';
+import { attachRealtime } from './realtime/io';
+import { startAdminSocket } from './cli/admin-socket';
+import { purgeExpiredSessions } from './auth/sessions';
+
+/** Production entry: one HTTP(S) server carrying SvelteKit, tRPC, Socket.IO; the admin socket for the CLI. */
+async function main(): Promise<void> {
+	const config = loadConfig();
+	const secure = !!config.tls;
+
+	// adapter-node reads these when its handler is imported: tell it how to see the request's real origin.
+	if (config.origin) process.env.ORIGIN = config.origin;
+	process.env.PROTOCOL_HEADER = 'x-fleetdesk-proto';
+	process.env.HOST_HEADER = 'x-fleetdesk-host';
+	if (config.trustProxy) {
+		process.env.ADDRESS_HEADER = 'x-forwarded-for';
+		process.env.XFF_DEPTH ??= '1';
+	}
+
+	const started = await boot(config);
+	const rt = started.runtime;
+	const here = path.dirname(fileURLToPath(import.meta.url));
+	const { handler } = (await import(path.join(here, 'handler.js'))) as {
+		handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+	};
+
+	const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+		const fwdProto = config.trustProxy
+			? String(req.headers['x-forwarded-proto'] ?? '')
+					.split(',')[0]
+					.trim()
+			: '';
+		const fwdHost = config.trustProxy
+			? String(req.headers['x-forwarded-host'] ?? '')
+					.split(',')[0]
+					.trim()
+			: '';
+		req.headers['x-fleetdesk-proto'] = fwdProto || (secure ? 'https' : 'http');
+		req.headers['x-fleetdesk-host'] = fwdHost || req.headers.host || 'localhost';
+		handler(req, res);
+	};
+	const server = config.tls
+		? https.createServer(
+				{ cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) },
+				onRequest
+			)
+		: http.createServer(onRequest);
+
+	await attachRealtime(server as http.Server, rt);
+	const adminSocket = rt.dbKind === 'pglite' ? await startAdminSocket(config.dataDir) : { close() {} };
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(config.port, config.host, resolve);
+	});
+
+	const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+	const url = config.origin ?? `${secure ? 'https' : 'http'}://${shownHost}:${config.port}`;
+	const lines = [
+		`Fleetdesk ${rt.version} is running at ${url}`,
+		`Database: ${rt.dbKind === 'pglite' ? `embedded PGlite in ${path.join(config.dataDir, 'db')}` : 'PostgreSQL (DATABASE_URL)'} · node ${rt.nodeId}`
+	];
+	if (started.firstAdmin.generated) {
+		lines.push(
+			'',
+			'First start: sign in as "admin" with this generated password (it is shown only this once):',
+			'',
+			`    ${started.firstAdmin.generated}`,
+			''
+		);
+	} else if (started.firstAdmin.created) {
+		lines.push('First start: sign in as "admin" with the password from FLEETDESK_ADMIN_PASSWORD.');
+	}
+	// one write, so whoever watches for the URL line also gets the sign-in line
+	console.log(lines.join('\n'));
+
+	const purge = setInterval(
+		() =>
+			purgeExpiredSessions(rt.db, { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs }).catch((e) =>
+				console.error('session purge failed:', e.message)
+			),
+		10 * 60_000
+	);
+	purge.unref();
+
+	let stopping = false;
+	const stop = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		console.log(`${signal}: stopping Fleetdesk…`);
+		setTimeout(() => process.exit(1), 10_000).unref();
+		await new Promise<void>((r) => rt.io?.close(() => r()) ?? r());
+		server.closeAllConnections?.();
+		await new Promise<void>((r) => server.close(() => r()));
+		adminSocket.close();
+		await started.close();
+		process.exit(0);
+	};
+	process.on('SIGINT', () => void stop('SIGINT'));
+	process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((e: Error) => {
+	console.error(e.message);
+	if (process.env.FLEETDESK_DEBUG) console.error(e.stack);
+	process.exit(1);
+});

@@ -1,0 +1,25 @@
+import { router, createCallerFactory } from './trpc';
+import { usersRouter } from './routers/users';
+import { rolesRouter } from './routers/roles';
+import { groupsRouter } from './routers/groups';
+import { grantsRouter } from './routers/grants';
+import { auditRouter } from './routers/audit';
+import { sessionsRouter } from './routers/sessions';
+import { desktopRouter } from './routers/desktop';
+import { systemRouter } from './routers/system';
+
+export const appRouter = router({
+	users: usersRouter,
+	roles: rolesRouter,
+	groups: groupsRouter,
+	grants: grantsRouter,
+	audit: auditRouter,
+	sessions: sessionsRouter,
+	desktop: desktopRouter,
+	system: systemRouter
+});
+
+export type AppRouter = typeof appRouter;
+
+/** A server-side caller, for tests and the CLI. */
+export const createCaller = createCallerFactory(appRouter);

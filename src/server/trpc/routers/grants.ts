@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { procedure, router } from '../trpc';
+import { deleteGrant, grantInput, listGrants, setGrant } from '../../access/grants';
+
+export const grantsRouter = router({
+	list: procedure('desktop.use').query(({ ctx }) => listGrants(ctx.db)),
+	set: procedure('grants.manage')
+		.input(grantInput)
+		.mutation(({ ctx, input }) => setGrant(ctx.db, ctx.actor, input)),
+	delete: procedure('grants.manage')
+		.input(z.object({ id: z.number().int().positive() }))
+		.mutation(({ ctx, input }) => deleteGrant(ctx.db, ctx.actor, input.id))
+});

@@ -1,0 +1,48 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, mutate, signIn } from './helpers';
+
+test('a wrong password is refused, the right one opens the desktop', async ({ page }) => {
+	await page.goto('/');
+	await expect(page).toHaveURL(/\/login/);
+	await page.getByLabel('Username').fill('admin');
+	await page.getByLabel('Password').fill('not-the-password');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page.getByText('Wrong username or password')).toBeVisible();
+	await expect(page).toHaveURL(/\/login/);
+
+	await page.getByLabel('Password').fill(ADMIN.password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page.getByTestId('taskbar')).toBeVisible();
+	await expect(page).toHaveURL(/\/$/);
+});
+
+test('a Viewer does not see the admin app and its API calls are refused', async ({ page, browser }) => {
+	await signIn(page);
+	await mutate(page.request, 'users.create', { username: 'e2e-viewer', password: 'viewer-password-1', roleIds: [3] });
+
+	const ctx = await browser.newContext();
+	const viewer = await ctx.newPage();
+	await signIn(viewer, 'e2e-viewer', 'viewer-password-1');
+	await viewer.getByRole('button', { name: 'Open launcher' }).click();
+	await expect(viewer.getByTestId('launcher').getByText('About Fleetdesk')).toBeVisible();
+	await expect(viewer.getByTestId('launcher').getByText('Users & Access')).toHaveCount(0);
+	await expect(viewer.getByRole('button', { name: 'Users & Access' })).toHaveCount(0);
+
+	const res = await viewer.request.get('/api/trpc/users.list');
+	expect(res.status()).toBe(403);
+	const post = await viewer.request.post('/api/trpc/users.create', {
+		data: { username: 'sneaky', password: 'sneaky-password-1' },
+		headers: { origin: new URL(viewer.url()).origin }
+	});
+	expect(post.status()).toBe(403);
+	await ctx.close();
+});
+
+test('signing out ends the session', async ({ page }) => {
+	await signIn(page);
+	await page.getByRole('button', { name: /admin/i }).first().click();
+	await page.getByRole('button', { name: 'Sign out' }).click();
+	await expect(page).toHaveURL(/\/login/);
+	const res = await page.request.get('/api/trpc/system.info');
+	expect(res.status()).toBe(401);
+});

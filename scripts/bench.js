@@ -11,7 +11,12 @@ const { benchDesktopLoad } = await import('../tests/bench/desktop-load.ts');
 
 const load = await benchDesktopLoad();
 const rows = [
-	['Desktop shell JavaScript (gzip)', `${load.jsGzipKB.toFixed(1)} KB in ${load.jsFiles} files`, '≤ 300 KB', load.jsGzipKB <= 300],
+	[
+		'Desktop shell JavaScript (gzip)',
+		`${load.jsGzipKB.toFixed(1)} KB in ${load.jsFiles} files`,
+		'≤ 300 KB',
+		load.jsGzipKB <= 300
+	],
 	[
 		'Time to an interactive desktop (median)',
 		`${load.interactiveMs} ms (baseline ${load.baselineMs} ms, ×${(load.interactiveMs / Math.max(1, load.baselineMs)).toFixed(1)})`,
@@ -19,7 +24,8 @@ const rows = [
 		load.interactiveMs < 1000
 	]
 ];
-for (const [what, value, target, ok] of rows) console.log(`${ok ? 'PASS' : 'MISS'}  ${what}: ${value}  (target ${target})`);
+for (const [what, value, target, ok] of rows)
+	console.log(`${ok ? 'PASS' : 'MISS'}  ${what}: ${value}  (target ${target})`);
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const date = new Date().toISOString().slice(0, 10);
@@ -37,7 +43,8 @@ ${table}
 
 Measured ${date} on ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
 `;
-const header = '# Benchmarks\n\nProduced by `npm run bench`; each benchmark measures its own baseline in the same run.\n\n';
+const header =
+	'# Benchmarks\n\nProduced by `npm run bench`; each benchmark measures its own baseline in the same run.\n\n';
 let doc = existsSync('docs/benchmarks.md') ? readFileSync('docs/benchmarks.md', 'utf8') : header;
 if (!doc.startsWith('# Benchmarks')) doc = header + doc;
 const re = /## Desktop first load[\s\S]*?(?=\n## |$)/;

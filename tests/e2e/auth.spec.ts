@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { ADMIN, mutate, signIn } from './helpers';
+import { ADMIN, expect, mutate, signIn, test } from './helpers';
 
 test('a wrong password is refused, the right one opens the desktop', async ({ page }) => {
 	await page.goto('/');
@@ -18,7 +17,11 @@ test('a wrong password is refused, the right one opens the desktop', async ({ pa
 
 test('a Viewer does not see the admin app and its API calls are refused', async ({ page, browser }) => {
 	await signIn(page);
-	await mutate(page.request, 'users.create', { username: 'e2e-viewer', password: 'viewer-password-1', roleIds: [3] });
+	await mutate(page.request, 'users.create', {
+		username: 'e2e-viewer',
+		password: 'viewer-password-1',
+		roleIds: [3]
+	});
 
 	const ctx = await browser.newContext();
 	const viewer = await ctx.newPage();
@@ -40,8 +43,8 @@ test('a Viewer does not see the admin app and its API calls are refused', async 
 
 test('signing out ends the session', async ({ page }) => {
 	await signIn(page);
-	await page.getByRole('button', { name: /admin/i }).first().click();
-	await page.getByRole('button', { name: 'Sign out' }).click();
+	await page.getByTestId('taskbar').getByRole('button', { name: 'admin' }).click();
+	await page.getByRole('menuitem', { name: 'Sign out' }).click();
 	await expect(page).toHaveURL(/\/login/);
 	const res = await page.request.get('/api/trpc/system.info');
 	expect(res.status()).toBe(401);

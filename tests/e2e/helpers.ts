@@ -1,8 +1,26 @@
-import { expect, type Page, type APIRequestContext } from '@playwright/test';
+import { test as base, expect, type Page, type APIRequestContext } from '@playwright/test';
+
+/** Playwright's test, failing any test whose page threw an uncaught error (e.g. a Svelte effect loop). */
+export const test = base.extend<{ pageErrors: void }>({
+	pageErrors: [
+		async ({ page }, use) => {
+			const errors: string[] = [];
+			page.on('pageerror', (e) => errors.push(e.message));
+			await use();
+			expect(errors, 'uncaught errors in the page').toEqual([]);
+		},
+		{ auto: true }
+	]
+});
+export { expect };
 
 export const ADMIN = { username: 'admin', password: 'e2e-admin-password' };
 
-export async function signIn(page: Page, username = ADMIN.username, password = ADMIN.password): Promise<void> {
+export async function signIn(
+	page: Page,
+	username = ADMIN.username,
+	password = ADMIN.password
+): Promise<void> {
 	await page.goto('/login');
 	await page.getByLabel('Username').fill(username);
 	await page.getByLabel('Password').fill(password);

@@ -10,4 +10,5 @@ process.env.HOST = '127.0.0.1';
 process.env.FLEETDESK_ADMIN_PASSWORD = 'e2e-admin-password';
 process.env.DATABASE_URL = '';
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-await import('../../build/server.js');
+// A URL, not a literal path: the build does not exist yet when the type check runs.
+await import(new URL('../../build/server.js', import.meta.url).href);

@@ -61,7 +61,11 @@ describe('the production server on the embedded database', () => {
 	it('ignores X-Forwarded-Proto unless told to trust a proxy', async () => {
 		const res = await fetch(`${server.url}/login`, {
 			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, 'x-forwarded-proto': 'https' },
+			headers: {
+				'content-type': 'application/x-www-form-urlencoded',
+				origin: server.url,
+				'x-forwarded-proto': 'https'
+			},
 			body: new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD }),
 			redirect: 'manual'
 		});

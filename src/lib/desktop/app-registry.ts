@@ -29,7 +29,14 @@ export const APPS: AppDefinition[] = [
 		id: 'admin',
 		title: 'Users & Access',
 		icon: 'M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75',
-		permissions: ['users.manage', 'roles.manage', 'groups.manage', 'grants.manage', 'audit.read', 'sessions.manage'],
+		permissions: [
+			'users.manage',
+			'roles.manage',
+			'groups.manage',
+			'grants.manage',
+			'audit.read',
+			'sessions.manage'
+		],
 		defaultSize: { width: 920, height: 600 },
 		load: () => import('$lib/apps/admin/AdminApp.svelte')
 	},
@@ -49,4 +56,18 @@ export function findApp(id: string): AppDefinition | undefined {
 
 export function appsFor(actions: readonly string[]): AppDefinition[] {
 	return APPS.filter((a) => a.permissions.some((p) => actions.includes(p)));
+}
+
+const loaded = new Map<string, ReturnType<AppDefinition['load']>>();
+
+/** Loads an app's code once, on first use, however many windows of it are open. */
+export function loadApp(app: AppDefinition): ReturnType<AppDefinition['load']> {
+	let p = loaded.get(app.id);
+	if (!p) {
+		p = app.load();
+		// A failed load (e.g. the network dropped) may be retried by opening the app again.
+		p.catch(() => loaded.delete(app.id));
+		loaded.set(app.id, p);
+	}
+	return p;
 }

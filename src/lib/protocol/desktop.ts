@@ -11,6 +11,8 @@ export const windowStateSchema = z.object({
 	height: z.number().finite().min(80).max(10000),
 	z: z.number().int().min(0),
 	state: z.enum(['normal', 'minimized', 'maximized']),
+	/** The state a minimised window comes back to. */
+	restoreTo: z.enum(['normal', 'maximized']).optional(),
 	props: z.record(z.string(), z.unknown()).optional()
 });
 export type WindowState = z.infer<typeof windowStateSchema>;
@@ -30,6 +32,8 @@ export const notificationSchema = z.object({
 	title: z.string(),
 	body: z.string(),
 	level: notificationLevel,
+	/** Who raised it: a username, or a subsystem such as "system". */
+	from: z.string(),
 	createdAt: z.string(),
 	read: z.boolean()
 });

@@ -12,6 +12,7 @@ function toView(row: typeof notifications.$inferSelect, read: boolean): Notifica
 		title: row.title,
 		body: row.body,
 		level: row.level as Notification['level'],
+		from: row.createdBy,
 		createdAt: row.createdAt.toISOString(),
 		read
 	};

@@ -2,6 +2,7 @@ import type { Config } from './env';
 import { migrate, openDatabase } from './db/client';
 import { acquireLock } from './datadir-lock';
 import { ensureFirstAdmin, seedAccess } from './access/seed';
+import { seedCmdb } from './cmdb/seed';
 import { defaultNodeId, setRuntime, type Runtime } from './runtime';
 import { fleetdeskVersion } from './version';
 
@@ -18,6 +19,7 @@ export async function boot(config: Config, opts: { install?: boolean } = {}): Pr
 		const database = await openDatabase(config);
 		await migrate(database);
 		await seedAccess(database.db);
+		await seedCmdb(database.db);
 		const firstAdmin =
 			opts.install === false ? { created: false } : await ensureFirstAdmin(database.db, config.adminPassword);
 		const runtime: Runtime = {

@@ -49,3 +49,27 @@ test('signing out ends the session', async ({ page }) => {
 	const res = await page.request.get('/api/trpc/system.info');
 	expect(res.status()).toBe(401);
 });
+
+test('locking a user sends their open desktop back to the sign-in page at once', async ({
+	page,
+	browser
+}) => {
+	await signIn(page);
+	const user = (await mutate(page.request, 'users.create', {
+		username: 'e2e-lockme',
+		password: 'lockme-password-1',
+		roleIds: [3]
+	})) as { id: number };
+
+	const ctx = await browser.newContext();
+	const victim = await ctx.newPage();
+	await signIn(victim, 'e2e-lockme', 'lockme-password-1');
+	await expect(victim.locator('.live:not(.down)')).toBeAttached();
+
+	await mutate(page.request, 'users.setLocked', { id: user.id, locked: true });
+	await expect(victim).toHaveURL(/\/login/);
+	await expect(victim.getByText(/Your session ended/)).toBeVisible();
+	const res = await victim.request.get('/api/trpc/system.info');
+	expect(res.status()).toBe(401);
+	await ctx.close();
+});

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { migrate, openDatabase, type Database } from '../../src/server/db/client';
+import { seedCmdb } from '../../src/server/cmdb/seed';
 import { seedAccess } from '../../src/server/access/seed';
 
 export const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -56,6 +57,7 @@ export async function openTestDb(kind: DbKind): Promise<Database & { dispose(): 
 	const database = await openDatabase({ databaseUrl: pgdb?.url, dataDir: 'memory://' });
 	await migrate(database);
 	await seedAccess(database.db);
+	await seedCmdb(database.db);
 	return Object.assign(database, {
 		dispose: async () => {
 			await database.close();

@@ -41,6 +41,14 @@ export const APPS: AppDefinition[] = [
 		load: () => import('$lib/apps/admin/AdminApp.svelte')
 	},
 	{
+		id: 'cmdb',
+		title: 'CMDB',
+		icon: 'M12 3c4.97 0 9 1.34 9 3s-4.03 3-9 3-9-1.34-9-3 4.03-3 9-3zM21 12c0 1.66-4 3-9 3s-9-1.34-9-3M3 6v12c0 1.66 4 3 9 3s9-1.34 9-3V6',
+		permissions: ['cmdb.read'],
+		defaultSize: { width: 1040, height: 640 },
+		load: () => import('$lib/apps/cmdb/CmdbApp.svelte')
+	},
+	{
 		id: 'about',
 		title: 'About Fleetdesk',
 		icon: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 16v-4M12 8h.01',

@@ -11,7 +11,10 @@ export const GLOBAL_ACTIONS = [
 	'grants.manage',
 	'audit.read',
 	'sessions.manage',
-	'notifications.send'
+	'notifications.send',
+	'cmdb.read',
+	'cmdb.write',
+	'cmdb.model'
 ] as const;
 
 export const DEVICE_ACTIONS = [
@@ -37,6 +40,9 @@ export const ACTION_LABELS: Record<Action, string> = {
 	'audit.read': 'Read the audit log',
 	'sessions.manage': 'End other users’ sessions',
 	'notifications.send': 'Send notifications',
+	'cmdb.read': 'Read the CMDB',
+	'cmdb.write': 'Change CIs, relations and documents; import CSV',
+	'cmdb.model': 'Change the CMDB data model',
 	'console.view': 'View consoles',
 	'console.write': 'Type into consoles',
 	'console.break': 'Send break / take over consoles',

@@ -15,12 +15,12 @@ export const BUILT_IN_ROLES = [
 	{
 		name: 'Operator',
 		description: 'Runs the fleet: consoles, power and tasks on the devices granted.',
-		permissions: ['desktop.use', 'system.read', 'notifications.send']
+		permissions: ['desktop.use', 'system.read', 'notifications.send', 'cmdb.read', 'cmdb.write']
 	},
 	{
 		name: 'Viewer',
 		description: 'Looks, never touches: read-only consoles and logs.',
-		permissions: ['desktop.use', 'system.read']
+		permissions: ['desktop.use', 'system.read', 'cmdb.read']
 	}
 ];
 

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { patchSchema } from '../../lib/protocol/patch';
 import type { Db } from '../db/client';
 import { roles, sessions, userRoles, users } from '../db/schema';
 import { audit, type Actor } from '../audit/audit';
@@ -138,7 +139,7 @@ export async function updateUser(
 	id: number,
 	patch: { displayName?: string; email?: string; roleIds?: number[] }
 ): Promise<void> {
-	const parsed = userInput.pick({ displayName: true, email: true, roleIds: true }).partial().parse(patch);
+	const parsed = patchSchema(userInput.pick({ displayName: true, email: true, roleIds: true })).parse(patch);
 	const before = await getUser(db, id);
 	const beforeRoles = await roleNamesFor(db, id);
 	await db.transaction(async (tx) => {

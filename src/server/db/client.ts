@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -78,4 +79,10 @@ export async function migrate(database: Database): Promise<void> {
 		// eslint-disable-next-line @typescript-eslint/no-explicit-any
 		await migrate(database.db as any, { migrationsFolder: migrationsFolderPath });
 	}
+}
+
+/** Runs raw SQL and returns its rows; both drivers (PGlite and node-postgres) answer with `{ rows }`. */
+export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
+	const res = (await db.execute(query)) as unknown as { rows: T[] };
+	return res.rows;
 }

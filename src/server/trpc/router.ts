@@ -7,6 +7,8 @@ import { auditRouter } from './routers/audit';
 import { sessionsRouter } from './routers/sessions';
 import { desktopRouter } from './routers/desktop';
 import { systemRouter } from './routers/system';
+import { cmdbRouter } from './routers/cmdb';
+import { apiTokensRouter } from './routers/api-tokens';
 
 export const appRouter = router({
 	users: usersRouter,
@@ -16,7 +18,9 @@ export const appRouter = router({
 	audit: auditRouter,
 	sessions: sessionsRouter,
 	desktop: desktopRouter,
-	system: systemRouter
+	system: systemRouter,
+	cmdb: cmdbRouter,
+	apiTokens: apiTokensRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -34,3 +34,24 @@ export const sessions = pgTable(
 	},
 	(t) => [index('sessions_user_idx').on(t.userId)]
 );
+
+/** REST API tokens: shown once, stored as SHA-256, scoped, expiring, revocable. */
+export const apiTokens = pgTable(
+	'api_tokens',
+	{
+		id: serial('id').primaryKey(),
+		userId: integer('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		name: text('name').notNull(),
+		/** First characters of the token, to recognise it in lists. */
+		prefix: text('prefix').notNull(),
+		tokenHash: text('token_hash').notNull().unique(),
+		scope: text('scope').notNull(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		revokedAt: timestamp('revoked_at', { withTimezone: true }),
+		lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [index('api_tokens_user_idx').on(t.userId)]
+);

@@ -3,3 +3,4 @@ export * from './access';
 export * from './audit';
 export * from './desktop';
 export * from './realtime';
+export * from './cmdb';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { procedure, router } from '../trpc';
+import { assertCanDelegate } from '../../access/delegation';
 import { createRole, deleteRole, listRoles, roleInput, updateRole } from '../../access/roles';
 import { GLOBAL_ACTIONS, DEVICE_ACTIONS, ACTION_LABELS } from '../../../lib/protocol/permissions';
 
@@ -14,10 +15,16 @@ export const rolesRouter = router({
 	})),
 	create: procedure('roles.manage')
 		.input(roleInput)
-		.mutation(({ ctx, input }) => createRole(ctx.db, ctx.actor, input)),
+		.mutation(({ ctx, input }) => {
+			assertCanDelegate(ctx.user, input.permissions, 'a role');
+			return createRole(ctx.db, ctx.actor, input);
+		}),
 	update: procedure('roles.manage')
 		.input(id.extend(roleInput.shape))
-		.mutation(({ ctx, input: { id, ...rest } }) => updateRole(ctx.db, ctx.actor, id, rest)),
+		.mutation(({ ctx, input: { id, ...rest } }) => {
+			assertCanDelegate(ctx.user, rest.permissions, 'a role');
+			return updateRole(ctx.db, ctx.actor, id, rest);
+		}),
 	delete: procedure('roles.manage')
 		.input(id)
 		.mutation(({ ctx, input }) => deleteRole(ctx.db, ctx.actor, input.id))

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { procedure, router } from '../trpc';
+import { assertCanAssignRoles, assertDominates } from '../../access/delegation';
+import { patchSchema } from '../../../lib/protocol/patch';
 import {
 	createUser,
 	deleteUser,
@@ -16,17 +18,33 @@ export const usersRouter = router({
 	list: procedure('users.manage').query(({ ctx }) => listUsers(ctx.db)),
 	create: procedure('users.manage')
 		.input(userInput.extend({ password: z.string().min(1, 'Password is required') }))
-		.mutation(({ ctx, input }) => createUser(ctx.db, ctx.actor, input)),
+		.mutation(async ({ ctx, input }) => {
+			await assertCanAssignRoles(ctx.db, ctx.user, input.roleIds ?? []);
+			return createUser(ctx.db, ctx.actor, input);
+		}),
 	update: procedure('users.manage')
-		.input(id.extend(userInput.pick({ displayName: true, email: true, roleIds: true }).partial().shape))
-		.mutation(({ ctx, input: { id, ...patch } }) => updateUser(ctx.db, ctx.actor, id, patch)),
+		.input(id.extend(patchSchema(userInput.pick({ displayName: true, email: true, roleIds: true })).shape))
+		.mutation(async ({ ctx, input: { id, ...patch } }) => {
+			await assertDominates(ctx.db, ctx.user, id);
+			if (patch.roleIds) await assertCanAssignRoles(ctx.db, ctx.user, patch.roleIds);
+			return updateUser(ctx.db, ctx.actor, id, patch);
+		}),
 	resetPassword: procedure('users.manage')
 		.input(id.extend({ password: z.string().min(1, 'Password is required') }))
-		.mutation(({ ctx, input }) => resetPassword(ctx.db, ctx.actor, input.id, input.password)),
+		.mutation(async ({ ctx, input }) => {
+			await assertDominates(ctx.db, ctx.user, input.id);
+			return resetPassword(ctx.db, ctx.actor, input.id, input.password);
+		}),
 	setLocked: procedure('users.manage')
 		.input(id.extend({ locked: z.boolean() }))
-		.mutation(({ ctx, input }) => setLocked(ctx.db, ctx.actor, input.id, input.locked)),
+		.mutation(async ({ ctx, input }) => {
+			await assertDominates(ctx.db, ctx.user, input.id);
+			return setLocked(ctx.db, ctx.actor, input.id, input.locked);
+		}),
 	delete: procedure('users.manage')
 		.input(id)
-		.mutation(({ ctx, input }) => deleteUser(ctx.db, ctx.actor, input.id))
+		.mutation(async ({ ctx, input }) => {
+			await assertDominates(ctx.db, ctx.user, input.id);
+			return deleteUser(ctx.db, ctx.actor, input.id);
+		})
 });

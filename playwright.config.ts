@@ -4,7 +4,8 @@ const port = Number(process.env.E2E_PORT ?? 3199);
 
 export default defineConfig({
 	testDir: 'tests/e2e',
-	outputDir: 'test-results',
+	// A subfolder: Playwright empties its output folder, and the vitest reports live in test-results/.
+	outputDir: 'test-results/e2e-artifacts',
 	timeout: 60_000,
 	expect: { timeout: 10_000 },
 	fullyParallel: false,

@@ -1,5 +1,6 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { ADMIN, mutate } from './helpers';
+import { GLOBAL_ACTIONS } from '../../src/lib/protocol/permissions';
+import type { Locator, Page } from '@playwright/test';
+import { ADMIN, expect, mutate, test } from './helpers';
 
 // Names unique to this run: the server (and its database) is shared by every spec in a run.
 const run = Date.now().toString(36).slice(-5);
@@ -141,7 +142,7 @@ test.describe('Users & Access', () => {
 		await form.getByRole('button', { name: 'Create role' }).click();
 		await expect(form).toHaveCount(0);
 		const role = row(win, ROLE);
-		await expect(role).toContainText('2 of 9');
+		await expect(role).toContainText(`2 of ${GLOBAL_ACTIONS.length}`);
 
 		const roles = (await (await page.request.get('/api/trpc/roles.list')).json()) as {
 			result: { data: { id: number; name: string }[] };

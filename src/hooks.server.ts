@@ -4,11 +4,12 @@ import { SESSION_COOKIE, validateSessionToken } from '$server/auth/sessions';
 import { loadPrincipal } from '$server/auth/permissions';
 import { originAllowed } from '$server/auth/origin';
 import { limiters } from '$server/http/guards';
+import { hasValidApiToken } from '$server/api/auth';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function json(status: number, message: string, extra: Record<string, string> = {}): Response {
-	return new Response(JSON.stringify({ error: { message } }), {
+function json(status: number, code: string, message: string, extra: Record<string, string> = {}): Response {
+	return new Response(JSON.stringify({ error: { code, message } }), {
 		status,
 		headers: { 'content-type': 'application/json', ...extra }
 	});
@@ -21,7 +22,11 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (!SAFE_METHODS.has(event.request.method)) {
 		const headers = Object.fromEntries(event.request.headers);
 		if (!originAllowed(rt.config, headers, secure)) {
-			return json(403, 'Cross-site request refused: this request did not come from a Fleetdesk page.');
+			return json(
+				403,
+				'forbidden',
+				'Cross-site request refused: this request did not come from a Fleetdesk page.'
+			);
 		}
 	}
 
@@ -41,9 +46,17 @@ export const handle: Handle = async ({ event, resolve }) => {
 		}
 	}
 
-	if (!event.locals.user && event.url.pathname !== '/healthz') {
+	// A REST client with a valid API token is not anonymous; a wrong token still counts, so guessing is slowed.
+	const viaToken =
+		!event.locals.user &&
+		event.url.pathname.startsWith('/api/v1/') &&
+		(await hasValidApiToken(rt.db, event.request));
+	if (!event.locals.user && !viaToken && event.url.pathname !== '/healthz') {
 		const wait = limiters(rt.config.loginRatePerMinute).anonymous.hit(event.getClientAddress());
-		if (wait) return json(429, `Too many requests; try again in ${wait} s.`, { 'retry-after': String(wait) });
+		if (wait)
+			return json(429, 'too_many_requests', `Too many requests; try again in ${wait} s.`, {
+				'retry-after': String(wait)
+			});
 	}
 
 	const response = await resolve(event);

@@ -6,6 +6,7 @@ import { runCommand, type CliResult } from './cli/commands';
 import { sendToServer } from './cli/admin-socket';
 import { setLiveHooks } from './access/live';
 import { publishSessionsEnded } from './realtime/session-bus';
+import { absoluteImportPath } from './cli/cmdb';
 
 async function readStdin(): Promise<string> {
 	if (process.stdin.isTTY) return '';
@@ -33,7 +34,7 @@ async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
  * itself only when no server holds it.
  */
 async function main(): Promise<number> {
-	const argv = process.argv.slice(2);
+	const argv = absoluteImportPath(process.argv.slice(2));
 	const config = loadConfig();
 	const needsStdin = argv.includes('--password-stdin');
 	const stdin = needsStdin ? await readStdin() : '';
@@ -41,7 +42,9 @@ async function main(): Promise<number> {
 	let result: CliResult;
 
 	if (!config.databaseUrl && lockHolder(config.dataDir)) {
-		result = await withRetry(() => sendToServer(config.dataDir, { argv, stdin, osUser }));
+		// A big CSV import runs inside the server and may take minutes; everything else answers in seconds.
+		const timeoutMs = argv[0] === 'cmdb' ? 15 * 60_000 : 30_000;
+		result = await withRetry(() => sendToServer(config.dataDir, { argv, stdin, osUser }, timeoutMs));
 	} else {
 		const started = await boot(config, { install: false });
 		const pending: Promise<void>[] = [];

@@ -4,6 +4,7 @@ import { boot } from './boot';
 import { attachRealtime } from './realtime/io';
 import { hasRuntime, runtime } from './runtime';
 import { startAdminSocket } from './cli/admin-socket';
+import { startAgentGateway } from './agents/gateway';
 
 /** `vite dev`: the same services as production, with Socket.IO on Vite's own HTTP server. */
 export async function bootDev(http: Server): Promise<void> {
@@ -11,6 +12,7 @@ export async function bootDev(http: Server): Promise<void> {
 	const config = loadConfig();
 	const started = await boot(config);
 	await attachRealtime(http, runtime());
+	await startAgentGateway(runtime());
 	if (started.runtime.dbKind === 'pglite') await startAdminSocket(config.dataDir);
 	console.log(`Fleetdesk dev: database ${started.runtime.dbKind}, node ${started.runtime.nodeId}`);
 	if (started.firstAdmin.generated)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import os from 'node:os';
 import path from 'node:path';
 
 const bool = z
@@ -25,7 +26,23 @@ const envSchema = z.object({
 	FLEETDESK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
 	FLEETDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(168),
 	FLEETDESK_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
-	FLEETDESK_NODE_ID: z.string().optional()
+	FLEETDESK_NODE_ID: z.string().optional(),
+	FLEETDESK_AGENT_PORT: z
+		.string()
+		.regex(
+			/^(off|\d{1,5})$/,
+			'FLEETDESK_AGENT_PORT must be a port number, or 0 / off to disable the agent gateway'
+		)
+		.refine((v) => v === 'off' || Number(v) <= 65535, 'FLEETDESK_AGENT_PORT must be at most 65535')
+		.optional(),
+	FLEETDESK_AGENT_HOSTNAMES: z
+		.string()
+		.regex(
+			/^[A-Za-z0-9.:*_-]+(\s*,\s*[A-Za-z0-9.:*_-]+)*$/,
+			'FLEETDESK_AGENT_HOSTNAMES must be a comma-separated list of host names and IP addresses'
+		)
+		.optional(),
+	FLEETDESK_SECRET: z.string().min(32, 'FLEETDESK_SECRET must be at least 32 characters').optional()
 });
 
 export type Config = {
@@ -41,6 +58,10 @@ export type Config = {
 	sessionMaxMs: number;
 	loginRatePerMinute: number;
 	nodeId?: string;
+	/** The agent gateway's TLS port; null when disabled. `explicit`: set in the environment (not the default). */
+	agent: { port: number | null; explicit: boolean; hostnames: string[] };
+	/** Master key material for private keys at rest; unset means FLEETDESK_DATA_DIR/secret.key. */
+	secret?: string;
 };
 
 /** Reads and validates configuration from the environment; throws one readable error listing every problem. */
@@ -70,6 +91,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		sessionIdleMs: e.FLEETDESK_SESSION_IDLE_MINUTES * 60_000,
 		sessionMaxMs: e.FLEETDESK_SESSION_MAX_HOURS * 3_600_000,
 		loginRatePerMinute: e.FLEETDESK_LOGIN_RATE_PER_MINUTE,
-		nodeId: e.FLEETDESK_NODE_ID
+		nodeId: e.FLEETDESK_NODE_ID,
+		agent: {
+			port:
+				e.FLEETDESK_AGENT_PORT === undefined
+					? 8443
+					: e.FLEETDESK_AGENT_PORT === 'off' || Number(e.FLEETDESK_AGENT_PORT) === 0
+						? null
+						: Number(e.FLEETDESK_AGENT_PORT),
+			explicit: e.FLEETDESK_AGENT_PORT !== undefined,
+			hostnames: [
+				...new Set(
+					(e.FLEETDESK_AGENT_HOSTNAMES ?? `${os.hostname()},localhost,127.0.0.1`)
+						.split(',')
+						.map((h) => h.trim())
+						.filter(Boolean)
+				)
+			]
+		},
+		secret: e.FLEETDESK_SECRET
 	};
 }

@@ -8,6 +8,7 @@ import { boot } from './boot';
 import { attachRealtime } from './realtime/io';
 import { startAdminSocket } from './cli/admin-socket';
 import { purgeExpiredSessions } from './auth/sessions';
+import { startAgentGateway } from './agents/gateway';
 
 /** Production entry: one HTTP(S) server carrying SvelteKit, tRPC, Socket.IO; the admin socket for the CLI. */
 async function main(): Promise<void> {
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
 	if (config.origin) process.env.ORIGIN = config.origin;
 	process.env.PROTOCOL_HEADER = 'x-fleetdesk-proto';
 	process.env.HOST_HEADER = 'x-fleetdesk-host';
+	// Bodies up to 25 MB reach the app (documents are up to 20 MB); each route enforces its own, smaller limit.
+	process.env.BODY_SIZE_LIMIT ??= '25M';
 	if (config.trustProxy) {
 		process.env.ADDRESS_HEADER = 'x-forwarded-for';
 		process.env.XFF_DEPTH ??= '1';
@@ -51,8 +54,13 @@ async function main(): Promise<void> {
 				onRequest
 			)
 		: http.createServer(onRequest);
+	// Keep idle connections longer than clients and proxies typically reuse them (Node's default is 5 s),
+	// so a request on a reused connection never meets a socket the server is just closing.
+	server.keepAliveTimeout = 65_000;
+	server.headersTimeout = 66_000;
 
 	await attachRealtime(server as http.Server, rt);
+	const agentGateway = await startAgentGateway(rt);
 	const adminSocket = rt.dbKind === 'pglite' ? await startAdminSocket(config.dataDir) : { close() {} };
 
 	await new Promise<void>((resolve, reject) => {
@@ -99,6 +107,7 @@ async function main(): Promise<void> {
 		server.closeAllConnections?.();
 		await new Promise<void>((r) => server.close(() => r()));
 		adminSocket.close();
+		await agentGateway?.close();
 		await started.close();
 		process.exit(0);
 	};

@@ -21,6 +21,8 @@ export async function freePort(): Promise<number> {
 export interface RunningServer {
 	url: string;
 	port: number;
+	/** The agent gateway's TLS port (a free one unless FLEETDESK_AGENT_PORT is given). */
+	agentPort: number;
 	dataDir: string;
 	output: () => string;
 	proc: ChildProcess;
@@ -32,6 +34,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 	if (!fs.existsSync(path.join(ROOT, 'build', 'server.js')))
 		throw new Error('Run `npm run build` before the integration tests.');
 	const port = await freePort();
+	const agentPort =
+		env.FLEETDESK_AGENT_PORT !== undefined ? Number(env.FLEETDESK_AGENT_PORT) || 0 : await freePort();
 	const dataDir = env.FLEETDESK_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleetdesk-it-'));
 	const proc = spawn(process.execPath, [path.join(ROOT, 'build', 'server.js')], {
 		cwd: ROOT,
@@ -42,6 +46,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 			FLEETDESK_DATA_DIR: dataDir,
 			FLEETDESK_ADMIN_PASSWORD: ADMIN_PASSWORD,
 			DATABASE_URL: '',
+			FLEETDESK_AGENT_PORT: String(agentPort),
+			// Several nodes on one PostgreSQL share the CA only with the same master key (docs/agents.md).
+			FLEETDESK_SECRET: 'fleetdesk-integration-tests-master-key-0001',
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -67,6 +74,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 	return {
 		url,
 		port,
+		agentPort,
 		dataDir,
 		output: () => out,
 		proc,

@@ -10,6 +10,8 @@ export interface AppProps {
 	setTitle: (title: string) => void;
 	/** Persist app-specific state with the layout. */
 	setProps: (props: Record<string, unknown>) => void;
+	/** Open another window (of this or another app) with initial props, e.g. a CI in its own window. */
+	openWindow: (appId: string, props?: Record<string, unknown>) => void;
 }
 
 export interface AppDefinition {

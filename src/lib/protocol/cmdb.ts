@@ -121,7 +121,7 @@ export const ciValues = z.record(z.string(), z.unknown());
 
 export const ciInput = z.object({
 	class: z.string().min(1, 'Choose a class'),
-	name: z.string().trim().min(1, 'name: a CI needs a name').max(300, 'name: at most 300 characters'),
+	name: z.string().trim().min(1, 'a CI needs a name').max(300, 'at most 300 characters'),
 	data: ciValues.default({}),
 	message: z.string().max(2000).optional()
 });
@@ -129,7 +129,7 @@ export type CiInput = z.input<typeof ciInput>;
 
 export const ciPatch = z.object({
 	id: z.number().int().positive(),
-	name: z.string().trim().min(1, 'name: a CI needs a name').max(300).optional(),
+	name: z.string().trim().min(1, 'a CI needs a name').max(300).optional(),
 	data: ciValues.default({}),
 	message: z.string().max(2000).optional(),
 	/** The version the editor started from; a concurrent edit is refused rather than silently lost. */

@@ -14,7 +14,9 @@ export const GLOBAL_ACTIONS = [
 	'notifications.send',
 	'cmdb.read',
 	'cmdb.write',
-	'cmdb.model'
+	'cmdb.model',
+	'agents.read',
+	'agents.manage'
 ] as const;
 
 export const DEVICE_ACTIONS = [
@@ -43,6 +45,8 @@ export const ACTION_LABELS: Record<Action, string> = {
 	'cmdb.read': 'Read the CMDB',
 	'cmdb.write': 'Change CIs, relations and documents; import CSV',
 	'cmdb.model': 'Change the CMDB data model',
+	'agents.read': 'See agents, their state and join tokens',
+	'agents.manage': 'Create join tokens and revoke agents',
 	'console.view': 'View consoles',
 	'console.write': 'Type into consoles',
 	'console.break': 'Send break / take over consoles',

@@ -15,7 +15,14 @@ export const BUILT_IN_ROLES = [
 	{
 		name: 'Operator',
 		description: 'Runs the fleet: consoles, power and tasks on the devices granted.',
-		permissions: ['desktop.use', 'system.read', 'notifications.send', 'cmdb.read', 'cmdb.write']
+		permissions: [
+			'desktop.use',
+			'system.read',
+			'notifications.send',
+			'cmdb.read',
+			'cmdb.write',
+			'agents.read'
+		]
 	},
 	{
 		name: 'Viewer',

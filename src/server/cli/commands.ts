@@ -7,6 +7,8 @@ import { generatePassword } from '../auth/password';
 import { UserError } from '../errors';
 import { ZodError } from 'zod';
 import { readableZodError } from '../trpc/trpc';
+import { CMDB_USAGE, runCmdbCommand } from './cmdb';
+import { AGENTS_USAGE, runAgentsCommand } from './agents';
 
 export interface CliResult {
 	code: number;
@@ -22,6 +24,8 @@ export const USAGE = `Usage: fleetdesk <command>
   user lock NAME                 lock a user out and end their sessions now
   user unlock NAME               let a locked user sign in again
   role list                      list roles and their permissions
+${CMDB_USAGE}
+${AGENTS_USAGE}
   help                           show this text
 
 Configuration comes from the same environment variables as the server (DATABASE_URL, FLEETDESK_DATA_DIR).`;
@@ -50,6 +54,8 @@ async function needUser(db: Db, name: string | undefined) {
 /** Runs one CLI command against a database. The same code runs in the CLI process or inside the server. */
 export async function runCommand(db: Db, actor: Actor, argv: string[], stdin: string): Promise<CliResult> {
 	const out: string[] = [];
+	if (argv[0] === 'cmdb') return runCmdbCommand(db, actor, argv.slice(1));
+	if (argv[0] === 'token' || argv[0] === 'agent') return runAgentsCommand(db, actor, argv);
 	try {
 		const { values, positionals } = parseArgs({
 			args: argv,

@@ -191,11 +191,10 @@ export class Model {
 }
 
 export async function loadModel(db: Db): Promise<Model> {
-	const [classRows, attrRows, domainRows] = await Promise.all([
-		db.select().from(cmdbClasses).orderBy(asc(cmdbClasses.id)),
-		db.select().from(cmdbAttributes).orderBy(asc(cmdbAttributes.id)),
-		db.select().from(cmdbDomains).orderBy(asc(cmdbDomains.id))
-	]);
+	// One after another: inside a transaction `db` is a single connection, which must not run two at once.
+	const classRows = await db.select().from(cmdbClasses).orderBy(asc(cmdbClasses.id));
+	const attrRows = await db.select().from(cmdbAttributes).orderBy(asc(cmdbAttributes.id));
+	const domainRows = await db.select().from(cmdbDomains).orderBy(asc(cmdbDomains.id));
 	return new Model(classRows, attrRows, domainRows);
 }
 

@@ -9,6 +9,7 @@ import { desktopRouter } from './routers/desktop';
 import { systemRouter } from './routers/system';
 import { cmdbRouter } from './routers/cmdb';
 import { apiTokensRouter } from './routers/api-tokens';
+import { agentsRouter } from './routers/agents';
 
 export const appRouter = router({
 	users: usersRouter,
@@ -20,7 +21,8 @@ export const appRouter = router({
 	desktop: desktopRouter,
 	system: systemRouter,
 	cmdb: cmdbRouter,
-	apiTokens: apiTokensRouter
+	apiTokens: apiTokensRouter,
+	agents: agentsRouter
 });
 
 export type AppRouter = typeof appRouter;

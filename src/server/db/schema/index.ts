@@ -4,3 +4,4 @@ export * from './audit';
 export * from './desktop';
 export * from './realtime';
 export * from './cmdb';
+export * from './agents';

@@ -1,0 +1,230 @@
+// `fleetdesk-agent run`: one outbound Socket.IO link over mutual TLS to the gateway. Reconnects with
+// exponential backoff and full jitter; sends buffered reports once, in order, after each hello.
+import net from 'node:net';
+import os from 'node:os';
+import { io, type Socket } from 'socket.io-client';
+import {
+	AGENT_NAMESPACE,
+	AGENT_PROTOCOL_VERSION,
+	type AgentToServerEvents,
+	type HelloAck,
+	type LinkRefusal,
+	type ReportAck,
+	type ServerToAgentEvents
+} from '../../src/lib/protocol/agent';
+import type { AgentConfig } from './config';
+import type { Identity } from './store';
+import type { Logger } from './log';
+import type { Outbox } from './outbox';
+import { AGENT_VERSION } from './version';
+
+type LinkSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
+
+/** "Full jitter": a random delay in [0, min(cap, base·2^attempt)). */
+export function backoffDelay(attempt: number, baseMs: number, capMs: number, random = Math.random): number {
+	return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30)));
+}
+
+/** The link stops for good: this identity will never be accepted again. */
+export class LinkFatal extends Error {}
+
+const ACK_TIMEOUT_MS = 30_000;
+
+export class Link {
+	private socket: LinkSocket | null = null;
+	private attempt = 0;
+	private ready = false;
+	private sending = false;
+	private stopped = false;
+	private timer: NodeJS.Timeout | null = null;
+	private heartbeat: NodeJS.Timeout | null = null;
+	private readonly startedAt = Date.now();
+	private reportedDropped = 0;
+	/** Resolves when the link stops: normally (stop()) or fatally (revoked). */
+	readonly done: Promise<void>;
+	private finish!: (e?: Error) => void;
+
+	constructor(
+		private readonly id: Identity,
+		private readonly cfg: AgentConfig,
+		private readonly outbox: Outbox,
+		private readonly log: Logger
+	) {
+		this.done = new Promise((resolve, reject) => {
+			this.finish = (e) => (e ? reject(e) : resolve());
+		});
+		outbox.onPush = () => void this.flush();
+	}
+
+	start(): void {
+		this.connect();
+		this.heartbeat = setInterval(() => {
+			if (!this.ready || !this.socket) return;
+			this.socket.emit('heartbeat', {
+				uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
+				buffered: this.outbox.size,
+				dropped: this.outbox.dropped
+			});
+		}, this.cfg.heartbeatSeconds * 1000);
+	}
+
+	stop(e?: Error): void {
+		if (this.stopped) return;
+		this.stopped = true;
+		this.ready = false;
+		if (this.timer) clearTimeout(this.timer);
+		if (this.heartbeat) clearInterval(this.heartbeat);
+		this.socket?.removeAllListeners();
+		this.socket?.disconnect();
+		this.socket = null;
+		this.finish(e);
+	}
+
+	private connect(): void {
+		if (this.stopped) return;
+		const u = new URL(this.id.server);
+		const host = u.hostname.replace(/^\[|\]$/g, '');
+		this.log('debug', `connecting to ${u.host}`);
+		const s: LinkSocket = io(`${u.origin}${AGENT_NAMESPACE}`, {
+			transports: ['websocket'],
+			reconnection: false,
+			forceNew: true,
+			timeout: 15_000,
+			ca: this.id.ca,
+			cert: this.id.cert,
+			key: this.id.key,
+			rejectUnauthorized: true,
+			...(net.isIP(host) ? {} : { servername: host })
+		} as Parameters<typeof io>[1]);
+		this.socket = s;
+
+		s.on('connect', () => {
+			this.log('info', `connected to ${u.host}`);
+			s.timeout(ACK_TIMEOUT_MS).emit(
+				'hello',
+				{
+					agentId: this.id.agentId,
+					agentVersion: AGENT_VERSION,
+					hostname:
+						os
+							.hostname()
+							.replace(/[^A-Za-z0-9._-]/g, '-')
+							.replace(/^[^A-Za-z0-9]+/, '') || 'host',
+					os: { platform: os.platform(), release: os.release(), arch: os.arch() },
+					protocol: AGENT_PROTOCOL_VERSION,
+					dropped: this.outbox.dropped
+				},
+				(err: Error | null, ack: HelloAck) => {
+					if (s !== this.socket) return;
+					if (err || !ack?.ok) {
+						this.log(
+							'warning',
+							`the server did not accept the hello: ${err?.message ?? (ack as { error?: string })?.error}`
+						);
+						s.disconnect();
+						this.retry();
+						return;
+					}
+					this.attempt = 0;
+					this.outbox.establish(ack.lastSeq);
+					this.ready = true;
+					this.log(
+						'info',
+						`link ready (server has reports up to #${ack.lastSeq}; ${this.outbox.size} buffered)`
+					);
+					if (this.outbox.dropped > this.reportedDropped) {
+						this.outbox.push('event', {
+							level: 'warning',
+							message: `${this.outbox.dropped - this.reportedDropped} reports were dropped while disconnected (buffer full)`
+						});
+						this.reportedDropped = this.outbox.dropped;
+					}
+					void this.flush();
+				}
+			);
+		});
+
+		s.on('link:closing', (m) => this.log('warning', `the server is closing the link: ${m?.reason}`));
+
+		s.on('connect_error', (err: Error & { data?: LinkRefusal }) => {
+			if (s !== this.socket) return;
+			const code = err.data?.code;
+			if (code === 'revoked' || code === 'unknown-agent') {
+				this.log('error', `refused for good: ${err.message}`);
+				this.stop(new LinkFatal(err.message));
+				return;
+			}
+			this.log('warning', `cannot connect to ${u.host}: ${err.message}`);
+			this.retry();
+		});
+
+		s.on('disconnect', (reason) => {
+			if (s !== this.socket) return;
+			this.ready = false;
+			this.log('info', `disconnected: ${reason}`);
+			this.retry();
+		});
+	}
+
+	private retry(): void {
+		if (this.stopped) return;
+		this.ready = false;
+		const old = this.socket;
+		this.socket = null;
+		old?.removeAllListeners();
+		old?.disconnect();
+		if (this.timer) clearTimeout(this.timer);
+		const delay = backoffDelay(this.attempt++, this.cfg.reconnect.baseMs, this.cfg.reconnect.capMs);
+		this.log('debug', `reconnecting in ${delay} ms`);
+		this.timer = setTimeout(() => {
+			this.timer = null;
+			this.connect();
+		}, delay);
+	}
+
+	/** Sends buffered reports one at a time, in order; each leaves the buffer only when acknowledged. */
+	private async flush(): Promise<void> {
+		if (this.sending) return;
+		this.sending = true;
+		try {
+			for (;;) {
+				const s = this.socket;
+				const p = this.outbox.first();
+				if (!this.ready || !s || !p || p.seq === null) return;
+				let ack: ReportAck;
+				try {
+					ack = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('report', {
+						agentId: this.id.agentId,
+						seq: p.seq,
+						kind: p.kind,
+						at: p.at,
+						body: p.body
+					});
+				} catch {
+					if (s === this.socket && this.ready) {
+						this.log('warning', `report #${p.seq} was not acknowledged in time; reconnecting`);
+						s.disconnect();
+						this.retry();
+					}
+					return;
+				}
+				if (ack.ok) {
+					this.log('debug', `report #${p.seq} ${ack.duplicate ? 'was a duplicate' : 'delivered'}`);
+					this.outbox.shift(p);
+				} else if (!ack.retry) {
+					this.log('error', `report #${p.seq} (${p.kind}) refused by the server and dropped: ${ack.error}`);
+					this.outbox.shift(p);
+				} else {
+					this.log('warning', `report #${p.seq}: ${ack.error}`);
+					await new Promise((r) => setTimeout(r, 5000));
+				}
+			}
+		} finally {
+			this.sending = false;
+		}
+	}
+
+	get isReady(): boolean {
+		return this.ready;
+	}
+}

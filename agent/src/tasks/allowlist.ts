@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { taskKindSchema } from '../../../src/lib/protocol/tasks';
+
+/** Task kinds an agent runs when its config says nothing. `exec` is never on by default. */
+export const DEFAULT_ALLOWED_KINDS: readonly string[] = Object.freeze(['inventory', 'show']);
+
+/** The `allow` entry of the agent config: a list of task kinds, defaulting to inventory and show. */
+export const allowListSchema = z
+	.array(taskKindSchema)
+	.max(64)
+	.default([...DEFAULT_ALLOWED_KINDS])
+	.transform((kinds) => Object.freeze([...new Set(kinds)]) as readonly string[]);
+
+export function isKindAllowed(allow: readonly string[], kind: string): boolean {
+	return allow.includes(kind);
+}

@@ -1,0 +1,172 @@
+// The agent link: enrolment over HTTPS and the Socket.IO namespace /agent over mutual TLS. Shared by the
+// server and the agent (which bundles this file), so both sides validate the same shapes.
+import { z } from 'zod';
+
+export const AGENT_PROTOCOL_VERSION = 1;
+export const AGENT_NAMESPACE = '/agent';
+/** The agent certificate's SAN URI (and CN) is this prefix + the agent id. */
+export const AGENT_URI_PREFIX = 'urn:fleetdesk:agent:';
+/** The largest message either side accepts on the link (Socket.IO maxHttpBufferSize). */
+export const MAX_AGENT_MESSAGE_BYTES = 1_000_000;
+/** The largest enrolment request body. */
+export const MAX_ENROLL_BODY_BYTES = 64 * 1024;
+export const ENROLL_PATH = '/enroll';
+
+// ------------------------------------------------------------------ join tokens
+
+/**
+ * `fdj1.<token id>.<secret>.<CA pin>`: the id finds the token, only SHA-256 of the secret is stored, and the
+ * pin (base64url SHA-256 of the CA certificate's SubjectPublicKeyInfo) lets the agent check that it talks to
+ * the right server before it sends the secret.
+ */
+const JOIN_TOKEN_RE = /^fdj1\.([a-z2-7]{16})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+
+export interface JoinTokenParts {
+	tokenId: string;
+	secret: string;
+	caPin: string;
+}
+
+export function parseJoinToken(token: string): JoinTokenParts | null {
+	const m = JOIN_TOKEN_RE.exec(token.trim());
+	return m ? { tokenId: m[1], secret: m[2], caPin: m[3] } : null;
+}
+
+export function formatJoinToken(p: JoinTokenParts): string {
+	return `fdj1.${p.tokenId}.${p.secret}.${p.caPin}`;
+}
+
+// ------------------------------------------------------------------ enrolment
+
+export const agentHostname = z
+	.string()
+	.trim()
+	.min(1, 'hostname is empty')
+	.max(253)
+	.regex(
+		/^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+		'hostname may contain only letters, digits, dot, dash and underscore'
+	);
+
+export const agentOs = z.object({
+	platform: z.string().max(40),
+	release: z.string().max(100),
+	arch: z.string().max(20)
+});
+export type AgentOs = z.infer<typeof agentOs>;
+
+export const enrollRequest = z.object({
+	token: z.string().max(200),
+	/** PKCS#10 request, PEM; its key must be ECDSA P-256. Only the public key and signature are used. */
+	csr: z.string().max(8000),
+	hostname: agentHostname,
+	agentVersion: z.string().max(40),
+	os: agentOs
+});
+export type EnrollRequest = z.infer<typeof enrollRequest>;
+
+export const enrollResponse = z.object({
+	agentId: z.uuid(),
+	deviceName: z.string(),
+	certificate: z.string(),
+	caCertificate: z.string(),
+	/** Ed25519 public key (SPKI PEM) that every task envelope is signed with. */
+	taskSigningPublicKey: z.string()
+});
+export type EnrollResponse = z.infer<typeof enrollResponse>;
+
+/** The body of any refused enrolment (HTTP 4xx). */
+export interface EnrollError {
+	error: string;
+}
+
+// ------------------------------------------------------------------ the link
+
+export const helloMessage = z.object({
+	agentId: z.uuid(),
+	agentVersion: z.string().max(40),
+	hostname: agentHostname,
+	os: agentOs,
+	protocol: z.number().int(),
+	/** Reports dropped since the agent started because its buffer was full. */
+	dropped: z.number().int().min(0)
+});
+export type HelloMessage = z.infer<typeof helloMessage>;
+
+export type HelloAck =
+	| {
+			ok: true;
+			/** The highest report sequence the server has applied for this agent. */
+			lastSeq: number;
+			serverTime: string;
+			maxMessageBytes: number;
+	  }
+	| { ok: false; error: string };
+
+export const heartbeatMessage = z.object({
+	uptimeSec: z.number().min(0),
+	buffered: z.number().int().min(0),
+	dropped: z.number().int().min(0)
+});
+export type HeartbeatMessage = z.infer<typeof heartbeatMessage>;
+
+/**
+ * What an agent reports, by kind. The server refuses a kind not listed here; each kind's body is validated
+ * with its schema. Other modules (tasks, inventory, metrics) add their kinds here.
+ */
+export const REPORT_BODIES = {
+	/** Something the agent wants on record: started, buffer overflowed, config problem. */
+	event: z.object({
+		level: z.enum(['info', 'warning', 'error']),
+		message: z.string().max(2000)
+	})
+} as const;
+export type ReportKind = keyof typeof REPORT_BODIES;
+export type ReportBody<K extends ReportKind> = z.infer<(typeof REPORT_BODIES)[K]>;
+
+export function isReportKind(k: string): k is ReportKind {
+	return Object.prototype.hasOwnProperty.call(REPORT_BODIES, k);
+}
+
+/** Every report carries the sender's id and its sequence number; the server drops (agent, seq) it has seen. */
+export const reportEnvelope = z.object({
+	agentId: z.uuid(),
+	seq: z.number().int().positive(),
+	kind: z.string().max(40),
+	/** When the agent produced it (ISO 8601). */
+	at: z.iso.datetime({ offset: true }),
+	body: z.unknown()
+});
+export type ReportEnvelope = z.infer<typeof reportEnvelope>;
+
+/** `retry`: the server failed (try again later); otherwise the report was refused and will never be accepted. */
+export type ReportAck = { ok: true; duplicate: boolean } | { ok: false; error: string; retry: boolean };
+
+/** Agent → server events on /agent. */
+export interface AgentToServerEvents {
+	hello: (m: HelloMessage, ack: (a: HelloAck) => void) => void;
+	heartbeat: (m: HeartbeatMessage) => void;
+	report: (r: ReportEnvelope, ack: (a: ReportAck) => void) => void;
+}
+
+/** Server → agent events on /agent. */
+export interface ServerToAgentEvents {
+	/** Sent just before the server closes the link on purpose (revoked, replaced, shutting down). */
+	'link:closing': (m: { reason: string; code: 'revoked' | 'shutdown' | 'refused' }) => void;
+}
+
+/** The reasons a connection is refused, as `connect_error` data: the agent stops for good on 'revoked'. */
+export type LinkRefusal = { code: 'revoked' | 'unknown-agent' | 'already-connected' | 'no-certificate' };
+
+// ------------------------------------------------------------------ desktop live events
+
+/** /desktop room joined by users who may see agents (agents.read); agent state changes go there. */
+export const FLEET_ROOM = 'fleet';
+
+export interface AgentStatusEvent {
+	agentId: string;
+	deviceId: number | null;
+	online: boolean;
+	revoked: boolean;
+	lastSeenAt: string | null;
+}

@@ -1,0 +1,568 @@
+// The agent gateway: its own TLS port. TLS asks every client for a certificate but lets the handshake
+// finish without one (enrolment must work before an agent has a certificate); this layer then allows
+// POST /enroll to anyone and everything else, including every Socket.IO connection, only to a client whose
+// certificate chains to our CA and names an enrolled, non-revoked agent. See docs/agents.md.
+import crypto from 'node:crypto';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket, PeerCertificate } from 'node:tls';
+import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { Server, type Namespace, type Socket } from 'socket.io';
+import type { Runtime } from '../runtime';
+import { agents } from '../db/schema';
+import { UserError } from '../errors';
+import { RateLimiter } from '../auth/rate-limit';
+import { can } from '../auth/permissions';
+import type { SocketData } from '../realtime/guard';
+import {
+	AGENT_NAMESPACE,
+	AGENT_URI_PREFIX,
+	ENROLL_PATH,
+	FLEET_ROOM,
+	MAX_AGENT_MESSAGE_BYTES,
+	MAX_ENROLL_BODY_BYTES,
+	heartbeatMessage,
+	helloMessage,
+	type AgentToServerEvents,
+	type LinkRefusal,
+	type ServerToAgentEvents
+} from '../../lib/protocol/agent';
+import { ensurePki, gatewayCredentials, type GatewayCredentials } from './pki';
+import { enrollAgent, EnrollRefused } from './enroll';
+import { applyReport, ReportRefused } from './reports';
+import { emitAgentStatus } from './registry';
+import { listenAgentLinkCommands, setLocalAgentLink } from './live';
+
+/** A live link is held under a lease in the database, renewed while it lasts; a dead node's lease runs out. */
+const LEASE_SECONDS = 30;
+const RENEW_MS = 10_000;
+const CERT_CHECK_MS = 24 * 3600_000;
+/** Reports waiting to be applied on one link; an agent that floods past this is disconnected. */
+const MAX_PENDING_REPORTS = 1000;
+const KNOWN_EVENTS = new Set(['hello', 'heartbeat', 'report']);
+
+export interface LinkData {
+	agentId: string;
+	connId: string;
+	hostname: string;
+	deviceId: number | null;
+}
+
+export type AgentNamespace = Namespace<
+	AgentToServerEvents,
+	ServerToAgentEvents,
+	Record<string, never>,
+	LinkData
+>;
+export type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, LinkData>;
+
+export interface AgentGateway {
+	port: number;
+	namespace: AgentNamespace;
+	close(): Promise<void>;
+}
+
+/** Each agent's socket joins this room; with several nodes the room spans them (PostgreSQL adapter). */
+export function agentRoom(agentId: string): string {
+	return `agent:${agentId}`;
+}
+
+const KEY = Symbol.for('fleetdesk.agentGateway');
+type G = typeof globalThis & { [KEY]?: AgentGateway };
+/** The gateway running in this process, if any (other modules emit to agents through its namespace). */
+export function agentGateway(): AgentGateway | undefined {
+	return (globalThis as G)[KEY];
+}
+
+/** The agent id in a client certificate: its SAN URI, which the CN must repeat. */
+export function agentIdOf(peer: PeerCertificate | undefined): string | null {
+	if (!peer || !peer.subjectaltname) return null;
+	const uris = peer.subjectaltname
+		.split(', ')
+		.filter((s) => s.startsWith('URI:'))
+		.map((s) => s.slice(4));
+	if (uris.length !== 1 || !uris[0].startsWith(AGENT_URI_PREFIX)) return null;
+	const id = uris[0].slice(AGENT_URI_PREFIX.length);
+	if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
+	const cn = peer.subject?.CN;
+	return cn === uris[0] ? id : null;
+}
+
+/** Logs refusals, at most 60 lines a minute: a flood of bad clients must not flood the log. */
+function refusalLogger() {
+	let windowStart = 0;
+	let lines = 0;
+	let suppressed = 0;
+	return (address: string, reason: string) => {
+		const now = Date.now();
+		if (now - windowStart > 60_000) {
+			if (suppressed)
+				console.warn(`agent gateway: ${suppressed} more refusals in the last minute not logged`);
+			windowStart = now;
+			lines = 0;
+			suppressed = 0;
+		}
+		if (++lines > 60) suppressed++;
+		else console.warn(`agent gateway: refused ${address || 'unknown address'}: ${reason}`);
+	};
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		req.on('data', (c: Buffer) => {
+			size += c.length;
+			if (size > limit) {
+				resolve(null);
+				req.destroy();
+				return;
+			}
+			chunks.push(c);
+		});
+		req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+		req.on('error', reject);
+	});
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+	if (res.headersSent) return;
+	res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+	res.end(JSON.stringify(body));
+}
+
+/** Desktop sockets of users who may see agents join the 'fleet' room, where agent state changes are sent. */
+function joinFleetRoom(rt: Runtime): void {
+	rt.io?.of('/desktop').on('connection', (s) => {
+		const p = (s.data as SocketData | undefined)?.principal;
+		if (p && can(p, 'agents.read')) void s.join(FLEET_ROOM);
+	});
+}
+
+export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | null> {
+	joinFleetRoom(rt);
+	const { port, explicit, hostnames } = rt.config.agent;
+	if (port === null) {
+		console.log('Agent gateway: off (FLEETDESK_AGENT_PORT).');
+		return null;
+	}
+	const db = rt.db;
+	await ensurePki(db, rt.config);
+	let creds: GatewayCredentials = await gatewayCredentials(db, rt.config, rt.nodeId, hostnames);
+	const logRefusal = refusalLogger();
+	const enrolLimiter = new RateLimiter(30, 60_000);
+	const local = new Map<string, AgentSocket>();
+	let closing = false;
+
+	// A crashed or restarted node leaves leases behind; they are ours, and nothing of ours is connected yet.
+	await db
+		.update(agents)
+		.set({ connectionId: null, connectedNode: null, leaseUntil: null })
+		.where(rt.dbKind === 'pglite' ? isNotNull(agents.connectionId) : eq(agents.connectedNode, rt.nodeId));
+
+	const server = https.createServer({
+		key: creds.key,
+		cert: creds.chain,
+		ca: [creds.ca],
+		requestCert: true,
+		rejectUnauthorized: false,
+		minVersion: 'TLSv1.2'
+	});
+	server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+		// A client that hangs up mid-handshake (the agent's CA-pin probe does) is not a refusal.
+		if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+		logRefusal(socket.remoteAddress ?? '', `TLS handshake failed (${err.code ?? err.message})`);
+	});
+
+	/** The enrolled, non-revoked agent a verified client certificate belongs to, or why there is none. */
+	async function identify(
+		tls: TLSSocket
+	): Promise<{ agent: typeof agents.$inferSelect } | (LinkRefusal & { why: string })> {
+		if (!tls.authorized)
+			return {
+				code: 'no-certificate',
+				why: `no client certificate from this Fleetdesk's CA (${tls.authorizationError ?? 'none presented'})`
+			};
+		const peer = tls.getPeerCertificate();
+		const id = agentIdOf(peer);
+		if (!id) return { code: 'unknown-agent', why: 'the client certificate names no agent' };
+		const [a] = await db.select().from(agents).where(eq(agents.id, id));
+		if (!a || a.certFingerprint !== peer.fingerprint256)
+			return {
+				code: 'unknown-agent',
+				why: `agent ${id} is not enrolled here, or its certificate was replaced`
+			};
+		if (a.revokedAt) return { code: 'revoked', why: `agent ${id} (${a.hostname}) is revoked` };
+		return { agent: a };
+	}
+
+	async function onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const tls = req.socket as TLSSocket;
+		const addr = req.socket.remoteAddress ?? '';
+		const url = new URL(req.url ?? '/', 'https://gateway');
+		if (url.pathname === ENROLL_PATH) {
+			if (req.method !== 'POST') return sendJson(res, 405, { error: 'Enrol with POST.' });
+			const wait = enrolLimiter.hit(addr);
+			if (wait) {
+				logRefusal(addr, 'too many enrolment attempts');
+				return sendJson(res, 429, {
+					error: `Too many enrolment attempts from this address: wait ${wait} s.`
+				});
+			}
+			const text = await readBody(req, MAX_ENROLL_BODY_BYTES);
+			if (text === null) {
+				logRefusal(addr, 'enrolment request too large');
+				return sendJson(res, 413, { error: 'The enrolment request is too large.' });
+			}
+			let body: unknown = null;
+			try {
+				body = JSON.parse(text);
+			} catch {
+				/* enrollAgent refuses (and audits) the malformed request */
+			}
+			try {
+				return sendJson(res, 200, await enrollAgent(db, rt.config, body, addr));
+			} catch (e) {
+				if (e instanceof EnrollRefused) return sendJson(res, e.status, { error: e.message });
+				if (e instanceof UserError) return sendJson(res, 400, { error: e.message });
+				console.error('agent enrolment failed:', e);
+				return sendJson(res, 500, {
+					error: 'The server failed to enrol this agent; the error is in its log.'
+				});
+			}
+		}
+		const who = await identify(tls).catch(() => null);
+		if (!who || !('agent' in who)) {
+			logRefusal(addr, `HTTP ${req.method} ${url.pathname}: ${who?.why ?? 'identity check failed'}`);
+			return sendJson(res, 403, { error: 'A client certificate of an enrolled agent is required.' });
+		}
+		sendJson(res, 404, { error: 'Not found.' });
+	}
+	// Registered before Socket.IO attaches: engine.io answers its own path and hands every other request here.
+	server.on(
+		'request',
+		(req, res) =>
+			void onHttp(req, res).catch((e) => {
+				console.error('agent gateway request failed:', e);
+				sendJson(res, 500, { error: 'The server failed.' });
+			})
+	);
+
+	const io = new Server<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, LinkData>(server, {
+		serveClient: false,
+		transports: ['websocket'],
+		maxHttpBufferSize: MAX_AGENT_MESSAGE_BYTES,
+		pingInterval: 10_000,
+		pingTimeout: 10_000,
+		allowRequest: (req, cb) => {
+			const tls = req.socket as TLSSocket;
+			if (tls.authorized) return cb(null, true);
+			logRefusal(
+				req.socket.remoteAddress ?? '',
+				`link without a client certificate from this Fleetdesk's CA (${tls.authorizationError ?? 'none presented'})`
+			);
+			cb('A client certificate issued by this Fleetdesk is required.', false);
+		}
+	});
+	if (rt.database.pool) {
+		const { createAdapter } = await import('@socket.io/postgres-adapter');
+		io.adapter(
+			createAdapter(rt.database.pool, {
+				channelPrefix: 'fleetdesk_agent_io',
+				errorHandler: (e) => console.error('agent gateway adapter:', e.message)
+			})
+		);
+	}
+	io.of('/').use((_s, next) => next(new Error(`Connect to the ${AGENT_NAMESPACE} namespace.`)));
+	const ns: AgentNamespace = io.of(AGENT_NAMESPACE);
+
+	const leaseUntil = sql`now() + make_interval(secs => ${LEASE_SECONDS})`;
+
+	ns.use(async (socket, next) => {
+		const addr = socket.handshake.address;
+		const refuse = (code: LinkRefusal['code'], why: string, message: string) => {
+			logRefusal(addr, why);
+			const err = new Error(message) as Error & { data?: LinkRefusal };
+			err.data = { code };
+			next(err);
+		};
+		try {
+			const who = await identify(socket.request.socket as TLSSocket);
+			if (!('agent' in who)) {
+				const message = {
+					'no-certificate': 'A client certificate issued by this Fleetdesk is required.',
+					'unknown-agent': 'This agent is not enrolled here: enrol it again with a new join token.',
+					revoked: 'This agent was revoked: enrol the host again with a new join token.',
+					'already-connected': ''
+				}[who.code];
+				return refuse(who.code, who.why, message);
+			}
+			const a = who.agent;
+			const connId = crypto.randomUUID();
+			const [got] = await db
+				.update(agents)
+				.set({
+					connectedNode: rt.nodeId,
+					connectionId: connId,
+					leaseUntil,
+					lastSeenAt: new Date(),
+					lastAddress: addr
+				})
+				.where(
+					and(
+						eq(agents.id, a.id),
+						isNull(agents.revokedAt),
+						or(isNull(agents.connectionId), lt(agents.leaseUntil, sql`now()`))
+					)
+				)
+				.returning({ id: agents.id });
+			if (!got)
+				return refuse(
+					'already-connected',
+					`agent ${a.id} (${a.hostname}) already has a live connection (node ${a.connectedNode ?? '?'})`,
+					'This agent already has a live connection: a second one with the same identity is refused.'
+				);
+			socket.data = { agentId: a.id, connId, hostname: a.hostname, deviceId: a.deviceId };
+			next();
+		} catch (e) {
+			console.error('agent gateway: identity check failed:', e);
+			next(new Error('The server could not check this agent.'));
+		}
+	});
+
+	async function release(d: LinkData): Promise<void> {
+		const [row] = await db
+			.update(agents)
+			.set({ connectionId: null, connectedNode: null, leaseUntil: null, lastSeenAt: new Date() })
+			.where(and(eq(agents.id, d.agentId), eq(agents.connectionId, d.connId)))
+			.returning();
+		if (row)
+			emitAgentStatus({
+				agentId: d.agentId,
+				deviceId: row.deviceId,
+				online: false,
+				revoked: !!row.revokedAt,
+				lastSeenAt: row.lastSeenAt?.toISOString() ?? null
+			});
+	}
+
+	ns.on('connection', (socket) => {
+		const d = socket.data;
+		const addr = socket.handshake.address;
+		local.set(d.agentId, socket);
+		void socket.join(agentRoom(d.agentId));
+		console.log(`agent gateway: agent ${d.agentId} (${d.hostname}) connected from ${addr}`);
+		emitAgentStatus({
+			agentId: d.agentId,
+			deviceId: d.deviceId,
+			online: true,
+			revoked: false,
+			lastSeenAt: new Date().toISOString()
+		});
+
+		socket.on('hello', async (m, ack) => {
+			if (typeof ack !== 'function') return;
+			const p = helloMessage.safeParse(m);
+			if (!p.success || p.data.agentId !== d.agentId) {
+				logRefusal(
+					addr,
+					`agent ${d.agentId}: bad hello (${p.success ? 'names another agent' : 'malformed'})`
+				);
+				ack({ ok: false, error: 'This hello is malformed or names another agent.' });
+				socket.disconnect(true);
+				return;
+			}
+			try {
+				const [row] = await db
+					.update(agents)
+					.set({ agentVersion: p.data.agentVersion, os: p.data.os, droppedReports: p.data.dropped })
+					.where(eq(agents.id, d.agentId))
+					.returning({ lastSeq: agents.lastSeq });
+				ack({
+					ok: true,
+					lastSeq: row?.lastSeq ?? 0,
+					serverTime: new Date().toISOString(),
+					maxMessageBytes: MAX_AGENT_MESSAGE_BYTES
+				});
+			} catch (e) {
+				console.error('agent gateway: hello failed:', e);
+				ack({ ok: false, error: 'The server could not register this link; try again.' });
+			}
+		});
+
+		// Last-seen is written by the lease renewal for all links at once; a heartbeat writes only news.
+		let dropped = -1;
+		socket.on('heartbeat', (m) => {
+			const p = heartbeatMessage.safeParse(m);
+			if (!p.success) return logRefusal(addr, `agent ${d.agentId}: malformed heartbeat`);
+			if (p.data.dropped === dropped) return;
+			dropped = p.data.dropped;
+			void db
+				.update(agents)
+				.set({ droppedReports: p.data.dropped })
+				.where(eq(agents.id, d.agentId))
+				.catch((e) => console.error('agent gateway: heartbeat update failed:', e.message));
+		});
+
+		// Reports are applied one at a time, in the order they arrived.
+		let chain = Promise.resolve();
+		let pending = 0;
+		socket.on('report', (r, ack) => {
+			if (typeof ack !== 'function')
+				return logRefusal(addr, `agent ${d.agentId}: report without acknowledgement`);
+			if (++pending > MAX_PENDING_REPORTS) {
+				logRefusal(
+					addr,
+					`agent ${d.agentId}: more than ${MAX_PENDING_REPORTS} reports waiting; disconnected`
+				);
+				socket.disconnect(true);
+				return;
+			}
+			chain = chain.then(async () => {
+				try {
+					ack(await applyReport(db, d.agentId, r));
+				} catch (e) {
+					if (e instanceof ReportRefused) {
+						logRefusal(addr, `agent ${d.agentId}: ${e.message}`);
+						ack({ ok: false, error: e.message, retry: false });
+					} else {
+						console.error(`agent gateway: applying a report from ${d.agentId} failed:`, e);
+						ack({
+							ok: false,
+							error: 'The server failed to apply this report; send it again later.',
+							retry: true
+						});
+					}
+				} finally {
+					pending--;
+				}
+			});
+		});
+
+		socket.onAny((event: string, ...args: unknown[]) => {
+			if (KNOWN_EVENTS.has(event)) return;
+			logRefusal(addr, `agent ${d.agentId}: unknown message type "${String(event).slice(0, 60)}"`);
+			const ack = args[args.length - 1];
+			if (typeof ack === 'function')
+				ack({ ok: false, error: `Unknown message type "${event}".`, retry: false });
+		});
+
+		socket.on('disconnect', (reason) => {
+			if (local.get(d.agentId) === socket) local.delete(d.agentId);
+			console.log(`agent gateway: agent ${d.agentId} (${d.hostname}) disconnected: ${reason}`);
+			if (!closing)
+				void release(d).catch((e) =>
+					console.error('agent gateway: could not record a disconnect:', e.message)
+				);
+		});
+	});
+
+	function disconnectLocal(agentId: string, reason: string): void {
+		const s = local.get(agentId);
+		if (!s) return;
+		console.log(`agent gateway: disconnecting agent ${agentId}: ${reason}`);
+		s.emit('link:closing', { reason, code: 'revoked' });
+		s.disconnect(true);
+	}
+	const bus = rt.database.pool
+		? listenAgentLinkCommands(rt.database.pool, (c) => disconnectLocal(c.agentId, c.reason))
+		: null;
+	if (bus) await Promise.race([bus.ready, new Promise((r) => setTimeout(r, 5000))]);
+	else setLocalAgentLink((c) => disconnectLocal(c.agentId, c.reason));
+
+	// Renew the leases of our live links (and last-seen) in one statement; a link whose lease another node
+	// took over while we could not reach the database is closed.
+	const renew = setInterval(async () => {
+		const ids = [...local.values()].map((s) => s.data.connId);
+		if (!ids.length || closing) return;
+		try {
+			const kept = new Set<string>();
+			for (let i = 0; i < ids.length; i += 1000) {
+				const rows = await db
+					.update(agents)
+					.set({ leaseUntil, lastSeenAt: new Date() })
+					.where(inArray(agents.connectionId, ids.slice(i, i + 1000)))
+					.returning({ connId: agents.connectionId });
+				for (const r of rows) kept.add(r.connId!);
+			}
+			for (const s of local.values())
+				if (ids.includes(s.data.connId) && !kept.has(s.data.connId)) {
+					console.warn(`agent gateway: agent ${s.data.agentId} lost its lease; disconnecting`);
+					s.disconnect(true);
+				}
+		} catch (e) {
+			console.error('agent gateway: lease renewal failed:', (e as Error).message);
+		}
+	}, RENEW_MS);
+	renew.unref();
+
+	const certCheck = setInterval(async () => {
+		try {
+			const next = await gatewayCredentials(db, rt.config, rt.nodeId, hostnames);
+			if (next.chain !== creds.chain) {
+				creds = next;
+				server.setSecureContext({ key: creds.key, cert: creds.chain, ca: [creds.ca] });
+				console.log(`agent gateway: new certificate, valid until ${creds.notAfter.toISOString()}`);
+			}
+		} catch (e) {
+			console.error('agent gateway: certificate check failed:', (e as Error).message);
+		}
+	}, CERT_CHECK_MS);
+	certCheck.unref();
+
+	const host = rt.config.host;
+	try {
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(port, host, () => {
+				server.off('error', reject);
+				resolve();
+			});
+		});
+	} catch (e) {
+		clearInterval(renew);
+		clearInterval(certCheck);
+		bus?.close();
+		setLocalAgentLink(undefined);
+		io.close();
+		const err = e as NodeJS.ErrnoException;
+		if (err.code === 'EADDRINUSE' && !explicit) {
+			console.error(
+				`Agent gateway: port ${port} is in use, so agents cannot connect to this node. ` +
+					'Set FLEETDESK_AGENT_PORT to a free port (or to off).'
+			);
+			return null;
+		}
+		throw new Error(
+			`The agent gateway cannot listen on ${host}:${port} (FLEETDESK_AGENT_PORT): ${err.message}`
+		);
+	}
+	console.log(
+		`Agent gateway listening on https://${hostnames[0] ?? host}:${port} (certificate for ${hostnames.join(', ')})`
+	);
+
+	const gateway: AgentGateway = {
+		port,
+		namespace: ns,
+		close: async () => {
+			closing = true;
+			clearInterval(renew);
+			clearInterval(certCheck);
+			bus?.close();
+			setLocalAgentLink(undefined);
+			if ((globalThis as G)[KEY] === gateway) (globalThis as G)[KEY] = undefined;
+			for (const s of local.values())
+				s.emit('link:closing', { reason: 'server shutting down', code: 'shutdown' });
+			const closed = new Promise<void>((r) => io.close(() => r()));
+			server.closeAllConnections();
+			await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
+			await db
+				.update(agents)
+				.set({ connectionId: null, connectedNode: null, leaseUntil: null, lastSeenAt: new Date() })
+				.where(eq(agents.connectedNode, rt.nodeId))
+				.catch(() => {});
+		}
+	};
+	(globalThis as G)[KEY] = gateway;
+	return gateway;
+}

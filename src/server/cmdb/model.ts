@@ -2,7 +2,15 @@
 // snapshot per operation. Model edits live here too; each is audited and never loses CI data.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { cmdbAttributes, cmdbCis, cmdbClasses, cmdbDomains, cmdbHistory, cmdbRelations } from '../db/schema';
+import {
+	cmdbAttributes,
+	cmdbCis,
+	cmdbClasses,
+	cmdbDomains,
+	cmdbHistory,
+	cmdbModelVersion,
+	cmdbRelations
+} from '../db/schema';
 import { audit, type Actor } from '../audit/audit';
 import { UserError } from '../errors';
 import {
@@ -190,7 +198,22 @@ export class Model {
 	}
 }
 
+const cache = new Map<string, { version: number; model: Model }>();
+
+/**
+ * The model, from this process's cache when no model change happened since (one small query), else loaded.
+ * Versions come from a sequence, so a version seen inside a transaction that rolled back is never reused.
+ */
 export async function loadModel(db: Db): Promise<Model> {
+	const [v] = await db.select().from(cmdbModelVersion).limit(1);
+	const hit = v ? cache.get(v.instance) : undefined;
+	if (v && hit && hit.version === v.version) return hit.model;
+	const model = await readModel(db);
+	if (v) cache.set(v.instance, { version: v.version, model });
+	return model;
+}
+
+async function readModel(db: Db): Promise<Model> {
 	// One after another: inside a transaction `db` is a single connection, which must not run two at once.
 	const classRows = await db.select().from(cmdbClasses).orderBy(asc(cmdbClasses.id));
 	const attrRows = await db.select().from(cmdbAttributes).orderBy(asc(cmdbAttributes.id));
@@ -247,8 +270,14 @@ export function describeModel(m: Model) {
 export type ModelView = ReturnType<typeof describeModel>;
 
 type Tx = Db;
+/** A model edit: every one bumps the model version, so every node's cache notices. */
 async function tx<T>(db: Db, fn: (t: Tx) => Promise<T>): Promise<T> {
-	return db.transaction(async (t) => fn(t as unknown as Db));
+	return db.transaction(async (t0) => {
+		const t = t0 as unknown as Db;
+		const result = await fn(t);
+		await t.execute(sql`update cmdb_model_version set version = nextval('cmdb_model_version_seq')`);
+		return result;
+	});
 }
 
 /** Serialises model edits (and the unique checks that depend on the model) across app nodes. */

@@ -110,6 +110,8 @@ export const cmdbCis = pgTable(
 	},
 	(t) => [
 		index('cmdb_cis_class_idx').on(t.classId, t.name),
+		// Lists and searches across classes are ordered by name; without this a common word sorts every match.
+		index('cmdb_cis_name_idx').on(t.name, t.id),
 		index('cmdb_cis_search_idx').using('gin', t.search),
 		index('cmdb_cis_data_idx').using('gin', t.data)
 	]
@@ -215,4 +217,12 @@ export const cmdbImportMappings = pgTable('cmdb_import_mappings', {
 	mapping: jsonb('mapping').$type<Record<string, string>>().notNull(),
 	keyAttribute: text('key_attribute').notNull(),
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+});
+
+/** One row: bumped by every model change, so each node can cache the model and notice when it changed. */
+export const cmdbModelVersion = pgTable('cmdb_model_version', {
+	id: integer('id').primaryKey().default(1),
+	version: integer('version').notNull().default(1),
+	/** Random per database, so a cache never mixes up two databases at the same version. */
+	instance: text('instance').notNull()
 });

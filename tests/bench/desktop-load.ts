@@ -47,6 +47,8 @@ export async function benchDesktopLoad() {
 
 			const t0 = Date.now();
 			await page.goto(server.url);
+			// Interactive means hydrated: a click before that would go nowhere.
+			await page.locator('[data-testid="desktop"][data-ready="true"]').waitFor();
 			await page.getByRole('button', { name: 'Open launcher' }).click();
 			await page.getByTestId('launcher').waitFor({ state: 'visible' });
 			const t1 = Date.now() - t0;

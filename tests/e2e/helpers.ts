@@ -26,6 +26,7 @@ export async function signIn(
 	await page.getByLabel('Password').fill(password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page.getByTestId('taskbar')).toBeVisible();
+	await expect(page.getByTestId('desktop')).toHaveAttribute('data-ready', 'true');
 }
 
 /** Calls a tRPC mutation with the page's session, as the browser app would. */

@@ -24,7 +24,8 @@ import {
 	unrelate,
 	updateCi
 } from '../../src/server/cmdb/cis';
-import { listCis } from '../../src/server/cmdb/query';
+import { COUNT_AHEAD, listCis } from '../../src/server/cmdb/query';
+import { exportCsv } from '../../src/server/cmdb/export';
 import { impactGraph } from '../../src/server/cmdb/impact';
 import { DEFAULT_CLASSES, DEFAULT_DOMAINS } from '../../src/server/cmdb/seed';
 
@@ -247,5 +248,40 @@ describe.each(kinds)('CMDB core on %s', (kind) => {
 		const h = await history(db, x.id);
 		expect(h[0].op).toBe('delete');
 		expect((await ciView(db, pc.id)).relations.some((r) => r.other.name === 'mon-x')).toBe(false);
+	});
+});
+
+describe.each(kinds)('counting long lists on %s', (kind) => {
+	let database: Awaited<ReturnType<typeof openTestDb>>;
+	let db: Db;
+	beforeAll(async () => {
+		database = await openTestDb(kind);
+		db = database.db;
+		const classId = await createClass(db, actor, { name: 'Cable' });
+		// 1,600 CIs straight into the table: the point here is counting, not creating.
+		await db.execute(
+			sql`insert into cmdb_cis (class_id, name, data, search)
+				select ${classId}, 'cable-' || lpad(g::text, 4, '0'), '{}'::jsonb, to_tsvector('simple', 'cable')
+				from generate_series(1, 1600) g`
+		);
+	});
+	afterAll(() => database.dispose());
+
+	it('stops counting past the page and says so, and a short page is exact', async () => {
+		const first = await listCis(db, { class: 'Cable', limit: 50 });
+		expect(first.items).toHaveLength(50);
+		expect(first).toMatchObject({ total: 50 + COUNT_AHEAD, totalExact: false });
+		const near = await listCis(db, { class: 'Cable', limit: 50, offset: 1000 });
+		expect(near).toMatchObject({ total: 1600, totalExact: true });
+		const last = await listCis(db, { class: 'Cable', limit: 50, offset: 1580 });
+		expect(last).toMatchObject({ total: 1600, totalExact: true });
+		expect(last.items).toHaveLength(20);
+	});
+
+	it('exports every row even when the first page could not count them all', async () => {
+		const csv = await exportCsv(db, { class: 'Cable' });
+		const lines = csv.trim().split('\r\n');
+		expect(lines).toHaveLength(1 + 1600);
+		expect(lines[1600]).toContain('cable-1600');
 	});
 });

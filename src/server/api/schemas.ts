@@ -104,7 +104,12 @@ export const schemas: Record<string, Schema> = {
 	}),
 	CiPage: obj({
 		items: arrayOf(ref('CiSummary')),
-		total: { ...int, description: 'Matching CIs in all pages.' },
+		total: {
+			...int,
+			description:
+				'Matching CIs in all pages; when totalExact is false, counting stopped here (at least this many).'
+		},
+		totalExact: { type: 'boolean', description: 'Whether total is the exact count.' },
 		limit: int,
 		offset: int,
 		next: nullable({ type: 'string', format: 'uri', description: 'The next page, or null on the last.' })

@@ -107,9 +107,10 @@ export async function prepareExport(db: Db, query: ExportQuery, model?: Model): 
 		// Keep a few pages in flight, so the database reads the next ones while this one is written out.
 		const pending: Promise<ListResult>[] = [];
 		let next = first.items.length;
+		let done = first.items.length < PAGE;
 		const more = () => {
-			while (pending.length < AHEAD && first.items.length === PAGE && next < first.total) {
-				const page = listCis(db, { ...list, offset: next }, m);
+			while (pending.length < AHEAD && !done && (!first.totalExact || next < first.total)) {
+				const page = listCis(db, { ...list, offset: next }, m, { count: false });
 				page.catch(() => {}); // awaited below; this only keeps an abandoned export from an unhandled rejection
 				pending.push(page);
 				next += PAGE;
@@ -119,6 +120,8 @@ export async function prepareExport(db: Db, query: ExportQuery, model?: Model): 
 		if (first.items.length) yield render(first);
 		while (pending.length) {
 			const page = await pending.shift()!;
+			// A short page is the last one (the first page's count may stop short of the real total).
+			if (page.items.length < PAGE) done = true;
 			more();
 			if (page.items.length) yield render(page);
 		}

@@ -80,7 +80,9 @@ function tsQuery(words: string[]): string {
 }
 
 export interface ListResult {
+	/** Matches in all pages; a lower bound when `totalExact` is false. */
 	total: number;
+	totalExact: boolean;
 	items: {
 		id: number;
 		class: string;
@@ -92,7 +94,15 @@ export interface ListResult {
 	}[];
 }
 
-export async function listCis(db: Db, query: ListQuery, model?: Model): Promise<ListResult> {
+/** How far past the current page a list counts its matches before it says "N+". */
+export const COUNT_AHEAD = 1000;
+
+export async function listCis(
+	db: Db,
+	query: ListQuery,
+	model?: Model,
+	opts: { count?: boolean } = {}
+): Promise<ListResult> {
 	const q = listQuery.parse(query);
 	const m = model ?? (await loadModel(db));
 	const parsed = parseSearch(q.q);
@@ -124,29 +134,42 @@ export async function listCis(db: Db, query: ListQuery, model?: Model): Promise<
 		order = sql`${expr} ${sql.raw(q.dir === 'desc' ? 'desc nulls last' : 'asc nulls last')}`;
 	}
 
-	const [rows, [{ n }]] = await Promise.all([
-		db
-			.select({
-				id: cmdbCis.id,
-				classId: cmdbCis.classId,
-				name: cmdbCis.name,
-				data: cmdbCis.data,
-				version: cmdbCis.version,
-				updatedAt: cmdbCis.updatedAt,
-				missingSince: cmdbCis.missingSince
-			})
+	const rows = await db
+		.select({
+			id: cmdbCis.id,
+			classId: cmdbCis.classId,
+			name: cmdbCis.name,
+			data: cmdbCis.data,
+			version: cmdbCis.version,
+			updatedAt: cmdbCis.updatedAt,
+			missingSince: cmdbCis.missingSince
+		})
+		.from(cmdbCis)
+		.where(where)
+		.orderBy(order, asc(cmdbCis.id))
+		.offset(q.offset)
+		.limit(q.limit);
+	// Counting every match of a common word costs more than the page itself: a short page already tells
+	// the total, and otherwise counting stops COUNT_AHEAD past this page ("1,050+").
+	let total = q.offset + rows.length;
+	let totalExact = true;
+	if (opts.count !== false && (rows.length === q.limit || (rows.length === 0 && q.offset > 0))) {
+		const cap = q.offset + q.limit + COUNT_AHEAD;
+		const capped = db
+			.select({ one: sql`1` })
 			.from(cmdbCis)
 			.where(where)
-			.orderBy(order, asc(cmdbCis.id))
-			.offset(q.offset)
-			.limit(q.limit),
-		db
-			.select({ n: sql<number>`count(*)::int` })
-			.from(cmdbCis)
-			.where(where)
-	]);
+			.limit(cap + 1)
+			.as('capped');
+		const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(capped);
+		total = Math.min(n, cap);
+		totalExact = n <= cap;
+	} else if (opts.count === false && rows.length === q.limit) {
+		totalExact = false;
+	}
 	return {
-		total: n,
+		total,
+		totalExact,
 		items: rows.map((r) => ({ ...r, class: m.classById(r.classId).name, classId: undefined }))
 	};
 }

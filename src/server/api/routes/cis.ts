@@ -87,7 +87,9 @@ async function list(ctx: ApiContext<Page>, className: string | undefined, fixed:
 		updatedAt,
 		missingSince
 	}));
-	return { body: { items, total: r.total, limit: q.limit, offset: q.offset, next } };
+	return {
+		body: { items, total: r.total, totalExact: r.totalExact, limit: q.limit, offset: q.offset, next }
+	};
 }
 
 const ciResponses = { 200: { description: 'The CI with its attributes and relations.', schema: 'Ci' } };

@@ -1,38 +1,8 @@
 /** Formatting for the admin tables: dates, user agents and audit diffs. Pure functions, unit-tested. */
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+import { formatDateTime } from '$lib/components/format';
 
-function toDate(v: string | Date | null | undefined): Date | null {
-	if (v === null || v === undefined || v === '') return null;
-	const d = new Date(v);
-	return Number.isNaN(d.getTime()) ? null : d;
-}
-
-export function formatDateTime(v: string | Date | null | undefined): string {
-	const d = toDate(v);
-	return d ? dateTime.format(d) : '—';
-}
-
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-	['year', 365 * 86_400_000],
-	['month', 30 * 86_400_000],
-	['day', 86_400_000],
-	['hour', 3_600_000],
-	['minute', 60_000]
-];
-
-/** "5 minutes ago", "in 3 days", "just now". */
-export function timeAgo(v: string | Date | null | undefined, now = Date.now()): string {
-	const d = toDate(v);
-	if (!d) return '—';
-	const diff = d.getTime() - now;
-	if (Math.abs(diff) < 60_000) return 'just now';
-	const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-	for (const [unit, ms] of UNITS) {
-		if (Math.abs(diff) >= ms) return rtf.format(Math.round(diff / ms), unit);
-	}
-	return 'just now';
-}
+export { formatDateTime, timeAgo } from '$lib/components/format';
 
 /** "Chrome 124 on Linux" from a user-agent string; the raw string when nothing is recognised. */
 export function describeUserAgent(ua: string): string {

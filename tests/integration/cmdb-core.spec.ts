@@ -3,27 +3,13 @@ import { eq, sql } from 'drizzle-orm';
 import { dbKinds, openTestDb } from '../helpers/db';
 import type { Db } from '../../src/server/db/client';
 import { cmdbCis, cmdbHistory } from '../../src/server/db/schema';
-import {
-	addAttribute,
-	createClass,
-	createDomain,
-	deleteClass,
-	loadModel,
-	removeAttribute,
-	updateAttribute,
-	updateClass
-} from '../../src/server/cmdb/model';
-import {
-	ciAt,
-	ciView,
-	createCi,
-	deleteCi,
-	diffVersions,
-	history,
-	relate,
-	unrelate,
-	updateCi
-} from '../../src/server/cmdb/cis';
+import { loadModel } from '../../src/server/cmdb/model';
+import { addAttribute, removeAttribute, updateAttribute } from '../../src/server/cmdb/model-attributes';
+import { createClass, deleteClass, updateClass } from '../../src/server/cmdb/model-classes';
+import { createDomain } from '../../src/server/cmdb/model-domains';
+import { ciView, createCi, deleteCi, updateCi } from '../../src/server/cmdb/cis';
+import { ciAt, diffVersions, history } from '../../src/server/cmdb/history';
+import { relate, unrelate } from '../../src/server/cmdb/relations';
 import { COUNT_AHEAD, listCis } from '../../src/server/cmdb/query';
 import { exportCsv } from '../../src/server/cmdb/export';
 import { impactGraph } from '../../src/server/cmdb/impact';

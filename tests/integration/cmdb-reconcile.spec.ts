@@ -3,8 +3,10 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { dbKinds, openTestDb } from '../helpers/db';
 import { queryRows, type Db } from '../../src/server/db/client';
 import { cmdbCis, cmdbHistory } from '../../src/server/db/schema';
-import { loadModel, updateAttribute } from '../../src/server/cmdb/model';
-import { ciAt, ciView, createCi, searchText, updateCi, type ChangeContext } from '../../src/server/cmdb/cis';
+import { loadModel } from '../../src/server/cmdb/model';
+import { updateAttribute } from '../../src/server/cmdb/model-attributes';
+import { ciView, createCi, searchText, updateCi, type ChangeContext } from '../../src/server/cmdb/cis';
+import { ciAt } from '../../src/server/cmdb/history';
 import {
 	reconcile,
 	type DiscoveredChild,

@@ -2,7 +2,7 @@
 // { "error": { "code", "message", "fields"?: [{ "field", "message" }] } } with the matching HTTP status.
 import { ZodError, type core } from 'zod';
 import { UserError } from '../errors';
-import { ValidationError } from '../cmdb/cis';
+import { ValidationError } from '../cmdb/validation';
 
 export const ERROR_STATUS = {
 	bad_request: 400,

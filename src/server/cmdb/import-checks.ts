@@ -4,7 +4,7 @@ import { and, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { cmdbCis } from '../db/schema';
 import { checkValue, isEmptyValue } from '../../lib/cmdb/values';
-import type { Data } from './cis';
+import type { Data } from './validation';
 import type { AttrDef, ClassDef, Model } from './model';
 import type { FieldError } from './import-plan';
 

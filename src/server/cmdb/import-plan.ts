@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { cmdbCis } from '../db/schema';
 import { UserError } from '../errors';
 import { checkValue, isEmptyValue } from '../../lib/cmdb/values';
-import { ValidationError, type Data } from './cis';
+import { ValidationError, type Data } from './validation';
 import type { AttrDef, ClassDef, Model } from './model';
 import { parseCsv, type ParsedCsv } from './csv';
 import { jsonSet, Lookups, validateRow } from './import-checks';

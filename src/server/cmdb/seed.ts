@@ -4,7 +4,10 @@ import type { Db } from '../db/client';
 import { cmdbClasses } from '../db/schema';
 import { SYSTEM_ACTOR } from '../audit/audit';
 import type { AttributeInput, ClassInput, DomainInput } from '../../lib/protocol/cmdb';
-import { addAttribute, createClass, createDomain, lockModel } from './model';
+import { lockModel } from './model';
+import { addAttribute } from './model-attributes';
+import { createClass } from './model-classes';
+import { createDomain } from './model-domains';
 
 type Seed = ClassInput & { attributes?: AttributeInput[] };
 

@@ -2,7 +2,9 @@
 // relations and impact of configuration items.
 import { z } from 'zod';
 import { ciInput, ciPatch } from '../../../lib/protocol/cmdb';
-import { ciAt, ciView, createCi, deleteCi, getCiRow, history, relationsOf, updateCi } from '../../cmdb/cis';
+import { ciView, createCi, deleteCi, getCiRow, updateCi } from '../../cmdb/cis';
+import { ciAt, history } from '../../cmdb/history';
+import { relationsOf } from '../../cmdb/relations';
 import { listCis } from '../../cmdb/query';
 import { impactGraph, MAX_DEPTH } from '../../cmdb/impact';
 import { loadModel } from '../../cmdb/model';

@@ -4,7 +4,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { relateInput } from '../../../lib/protocol/cmdb';
 import type { Db } from '../../db/client';
 import { cmdbCis, cmdbRelations } from '../../db/schema';
-import { relate, unrelate } from '../../cmdb/cis';
+import { relate, unrelate } from '../../cmdb/relations';
 import { loadModel } from '../../cmdb/model';
 import { UserError } from '../../errors';
 import { ApiError } from '../errors';

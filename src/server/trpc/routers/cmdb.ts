@@ -13,30 +13,13 @@ import {
 	patchSchema,
 	relateInput
 } from '../../../lib/protocol/cmdb';
-import {
-	addAttribute,
-	createClass,
-	createDomain,
-	deleteClass,
-	deleteDomain,
-	describeModel,
-	loadModel,
-	removeAttribute,
-	updateAttribute,
-	updateClass,
-	updateDomain
-} from '../../cmdb/model';
-import {
-	ciAt,
-	ciView,
-	createCi,
-	deleteCi,
-	diffVersions,
-	history,
-	relate,
-	unrelate,
-	updateCi
-} from '../../cmdb/cis';
+import { describeModel, loadModel } from '../../cmdb/model';
+import { addAttribute, removeAttribute, updateAttribute } from '../../cmdb/model-attributes';
+import { createClass, deleteClass, updateClass } from '../../cmdb/model-classes';
+import { createDomain, deleteDomain, updateDomain } from '../../cmdb/model-domains';
+import { ciView, createCi, deleteCi, updateCi } from '../../cmdb/cis';
+import { ciAt, diffVersions, history } from '../../cmdb/history';
+import { relate, unrelate } from '../../cmdb/relations';
 import { listCis } from '../../cmdb/query';
 import { impactGraph, MAX_DEPTH } from '../../cmdb/impact';
 import { cmdbImportRouter } from './cmdb-import';

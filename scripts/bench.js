@@ -83,7 +83,8 @@ const exportSection = `## CMDB CSV export
 
 A throwaway database on the local PostgreSQL; a class with 48 attributes (24 text, 24 integer) and 10,000 CIs
 (2% of the values need quoting). The export runs in-process through \`prepareExport\`, exactly as
-\`GET /api/cmdb/export.csv\` runs it (listCis pages, formatValue, RFC 4180), written to \`/dev/null\`.
+\`GET /api/cmdb/export.csv\` runs it (the list's filter and order; the matching ids first, then batches of
+2,000 records that PostgreSQL renders as RFC 4180 text), written to \`/dev/null\`.
 Baseline, same run, same rows, same order: \`psql -c "\\copy (select id, class, name, data->>… ) to stdout
 with (format csv, header)"\` to \`/dev/null\`, psql's start-up included. Median of ${process.env.BENCH_RUNS ?? 5} runs after one warm-up. The two outputs are compared
 byte for byte first.

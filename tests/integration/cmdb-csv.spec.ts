@@ -11,7 +11,9 @@ import { auditLog, cmdbCis, cmdbHistory } from '../../src/server/db/schema';
 import { CSV_MAX_ROWS, csvRecord, decodeCsv, parseCsv } from '../../src/server/cmdb/csv';
 import { exportCsv } from '../../src/server/cmdb/export';
 import { createCi, deleteCi, updateCi } from '../../src/server/cmdb/cis';
-import { createClass, addAttribute, loadModel } from '../../src/server/cmdb/model';
+import { loadModel } from '../../src/server/cmdb/model';
+import { addAttribute } from '../../src/server/cmdb/model-attributes';
+import { createClass } from '../../src/server/cmdb/model-classes';
 import { createCaller } from '../../src/server/trpc/router';
 import { SUPERUSER, type Principal } from '../../src/server/auth/permissions';
 
@@ -540,6 +542,21 @@ describe.each(kinds)('CMDB CSV import and export on %s', (kind) => {
 		expect(await exportCsv(db, { class: 'Computer', columns: ['nope'] }).catch((e) => e.message)).toMatch(
 			/Can't export column "nope"/
 		);
+
+		// a superclass: a column only some subclasses have is empty for the others; yes/no as the list shows it
+		await createCi(db, user, { class: 'Printer', name: 'prn-colour', data: { colour: true, model: 'P1' } });
+		await createCi(db, user, { class: 'Printer', name: 'prn-mono', data: { colour: false } });
+		const items = async (q: string) =>
+			parseCsv(await exportCsv(db, { class: 'Item', q, columns: ['model', 'colour', 'ramMb'] }));
+		const pc = await items('name~pc-quoted');
+		expect(pc.header).toEqual(['id', 'class', 'name', 'model', 'colour', 'ramMb']);
+		expect(pc.rows.map((r) => r.fields.slice(1))).toEqual([
+			['Computer', 'pc-quoted', 'ThinkPad, "X1"', '', '2048']
+		]);
+		expect((await items('name~prn-')).rows.map((r) => r.fields.slice(1))).toEqual([
+			['Printer', 'prn-colour', 'P1', 'yes', ''],
+			['Printer', 'prn-mono', '', 'no', '']
+		]);
 	});
 
 	it('commits 10,000 rows in one transaction in seconds', async () => {

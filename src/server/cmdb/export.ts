@@ -1,17 +1,23 @@
-// CSV export of a CMDB list, exactly as the list shows it: listCis does the filtering and ordering, this
-// file pages through it and writes RFC 4180 CSV (id, class, name, then the chosen attributes).
-import type { Db } from '../db/client';
+// CSV export of a CMDB list, exactly as the list shows it: listPlan (shared with the list) does the filtering
+// and ordering, this file pages through the rows and writes RFC 4180 CSV (id, class, name, then the chosen
+// attributes; booleans as yes/no, as formatValue shows them).
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client';
+import { cmdbCis } from '../db/schema';
 import { UserError } from '../errors';
 import { parseSearch } from '../../lib/cmdb/search';
-import { formatValue } from '../../lib/cmdb/values';
-import type { AttributeType } from '../../lib/protocol/cmdb';
-import { csvField, csvRecord } from './csv';
+import { csvRecord } from './csv';
 import { loadModel, type ClassDef, type Model } from './model';
-import { listCis, type ListResult } from './query';
+import { listPlan } from './query';
 
-/** listCis's largest page. */
-const PAGE = 500;
-/** Pages read ahead (PostgreSQL serves them in parallel; PGlite in turn). */
+/** A text value as one CSV field (RFC 4180: quoted when it holds a quote, comma or line break; NULL is empty). */
+function csvSql(v: SQL): SQL {
+	return sql`coalesce(case when ${v} ~ '[",\r\n]' then '"' || replace(${v}, '"', '""') || '"' else ${v} end, '')`;
+}
+
+/** Records per query. */
+const PAGE = 2000;
+/** Batches read ahead (PostgreSQL serves them in parallel; PGlite in turn). */
 const AHEAD = 4;
 
 export interface ExportQuery {
@@ -63,67 +69,65 @@ export async function prepareExport(db: Db, query: ExportQuery, model?: Model): 
 	const c = m.cls(className);
 	const columns = exportColumns(m, c, query.columns ?? []);
 	const attrCols = columns.slice(3);
-	const list = {
+	const plan = listPlan(m, {
 		class: c.name,
 		q: query.q ?? '',
 		sort: query.sort || 'name',
-		dir: query.dir ?? 'asc',
-		limit: PAGE
-	} as const;
-
-	// Per class: each column's type (or null when that class lacks the attribute).
-	const types = new Map<string, (AttributeType | null)[]>();
-	const typesFor = (cls: string) => {
-		let t = types.get(cls);
-		if (!t) {
-			const def = m.cls(cls);
-			t = attrCols.map((name) => m.attr(def, name)?.type ?? null);
-			types.set(cls, t);
-		}
-		return t;
+		dir: query.dir ?? 'asc'
+	});
+	// PostgreSQL writes each record's fields after the class (name and attributes) as CSV itself, the way COPY
+	// would: Node only adds the id and class and passes the text on. A column an exported class lacks is empty.
+	const classIds = c.descendants;
+	const fields: SQL[] = [csvSql(sql`${cmdbCis.name}`)];
+	for (const name of attrCols) {
+		const having = classIds.filter((id) => m.attr(m.classById(id), name));
+		const type = m.attr(m.classById(having[0]), name)!.type;
+		let v: SQL = sql`${cmdbCis.data}->>${name}`;
+		if (type === 'boolean') v = sql`(case ${v} when 'true' then 'yes' when 'false' then 'no' end)`;
+		let f = csvSql(v);
+		if (having.length < classIds.length)
+			f = sql`(case when ${cmdbCis.classId} in (${sql.join(having, sql`, `)}) then ${f} else '' end)`;
+		fields.push(f);
+	}
+	// The matching ids in list order first (a bad filter or sort fails here, before any byte is sent), then
+	// the records in batches by id: sorting and paging never carry the wide text along.
+	const ids = (
+		await db
+			.select({ id: cmdbCis.id })
+			.from(cmdbCis)
+			.where(plan.where)
+			.orderBy(...plan.orderBy)
+	).map((r) => r.id);
+	// One string per batch, in list order, each record ending in CRLF: PostgreSQL does what COPY would.
+	const batch = async (part: number[]): Promise<string> => {
+		const [r] = await queryRows<{ text: string | null }>(
+			db,
+			sql`select string_agg(cmdb_cis.id || ',' || ${csvSql(sql`k.name`)} || ',' || concat_ws(',', ${sql.join(fields, sql`, `)}), ${'\r\n'} order by u.ord) || ${'\r\n'} as text
+				from unnest(${`{${part.join(',')}}`}::int[]) with ordinality as u(id, ord)
+				join cmdb_cis on cmdb_cis.id = u.id
+				join cmdb_classes k on k.id = cmdb_cis.class_id`
+		);
+		return r?.text ?? ''; // rows deleted since the ids were read are left out
 	};
-	// Hot loop (rows × columns): one reused array of escaped fields per row, one join per row and page.
-	const render = (page: ListResult): string => {
-		const lines: string[] = new Array(page.items.length);
-		const fields: string[] = new Array(columns.length);
-		for (let n = 0; n < page.items.length; n++) {
-			const ci = page.items[n];
-			const t = typesFor(ci.class);
-			fields[0] = String(ci.id);
-			fields[1] = csvField(ci.class);
-			fields[2] = csvField(ci.name);
-			for (let i = 0; i < attrCols.length; i++) {
-				const type = t[i];
-				fields[i + 3] = type === null ? '' : csvField(formatValue(type, ci.data[attrCols[i]]));
-			}
-			lines[n] = fields.join(',') + '\r\n';
-		}
-		return lines.join('');
-	};
 
-	const first = await listCis(db, { ...list, offset: 0 }, m);
 	async function* chunks(): AsyncGenerator<string, void, undefined> {
 		yield csvRecord(columns);
-		// Keep a few pages in flight, so the database reads the next ones while this one is written out.
-		const pending: Promise<ListResult>[] = [];
-		let next = first.items.length;
-		let done = first.items.length < PAGE;
+		// Keep a few batches in flight, so the database reads the next ones while this one is written out.
+		const pending: Promise<string>[] = [];
+		let next = 0;
 		const more = () => {
-			while (pending.length < AHEAD && !done && (!first.totalExact || next < first.total)) {
-				const page = listCis(db, { ...list, offset: next }, m, { count: false });
-				page.catch(() => {}); // awaited below; this only keeps an abandoned export from an unhandled rejection
-				pending.push(page);
+			while (pending.length < AHEAD && next < ids.length) {
+				const text = batch(ids.slice(next, next + PAGE));
+				text.catch(() => {}); // awaited below; this only keeps an abandoned export from an unhandled rejection
+				pending.push(text);
 				next += PAGE;
 			}
 		};
 		more();
-		if (first.items.length) yield render(first);
 		while (pending.length) {
-			const page = await pending.shift()!;
-			// A short page is the last one (the first page's count may stop short of the real total).
-			if (page.items.length < PAGE) done = true;
+			const text = await pending.shift()!;
 			more();
-			if (page.items.length) yield render(page);
+			if (text) yield text;
 		}
 	}
 	const date = new Date().toISOString().slice(0, 10);

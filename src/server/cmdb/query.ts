@@ -97,14 +97,16 @@ export interface ListResult {
 /** How far past the current page a list counts its matches before it says "N+". */
 export const COUNT_AHEAD = 1000;
 
-export async function listCis(
-	db: Db,
-	query: ListQuery,
-	model?: Model,
-	opts: { count?: boolean } = {}
-): Promise<ListResult> {
+/** The rows a list query selects and their order: shared by the list (one page) and the CSV export (all). */
+export interface ListPlan {
+	q: ReturnType<typeof listQuery.parse>;
+	where: SQL | undefined;
+	/** Sort expression then id, so paging is stable. */
+	orderBy: SQL[];
+}
+
+export function listPlan(m: Model, query: ListQuery): ListPlan {
 	const q = listQuery.parse(query);
-	const m = model ?? (await loadModel(db));
 	const parsed = parseSearch(q.q);
 	const className = q.class || parsed.class;
 	const root = className ? m.cls(className) : null;
@@ -133,6 +135,17 @@ export async function listCis(
 			: sql`(${cmdbCis.data}->>${a.name})`;
 		order = sql`${expr} ${sql.raw(q.dir === 'desc' ? 'desc nulls last' : 'asc nulls last')}`;
 	}
+	return { q, where, orderBy: [order, asc(cmdbCis.id)] };
+}
+
+export async function listCis(
+	db: Db,
+	query: ListQuery,
+	model?: Model,
+	opts: { count?: boolean } = {}
+): Promise<ListResult> {
+	const m = model ?? (await loadModel(db));
+	const { q, where, orderBy } = listPlan(m, query);
 
 	const rows = await db
 		.select({
@@ -146,7 +159,7 @@ export async function listCis(
 		})
 		.from(cmdbCis)
 		.where(where)
-		.orderBy(order, asc(cmdbCis.id))
+		.orderBy(...orderBy)
 		.offset(q.offset)
 		.limit(q.limit);
 	// Counting every match of a common word costs more than the page itself: a short page already tells

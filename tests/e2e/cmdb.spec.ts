@@ -141,6 +141,7 @@ test.describe('CMDB at 1440×900', () => {
 				await d.getByLabel('New value').press('Enter');
 			}
 			await d.getByRole('button', { name: 'Remove value Dell' }).click();
+			await d.getByLabel('Indexed, for fast filters and sorting').check();
 		});
 		await addAttribute(async (d) => {
 			await d.getByLabel('Attribute name').fill('note');
@@ -149,6 +150,8 @@ test.describe('CMDB at 1440×900', () => {
 		await expect(panel.locator('tr[data-attribute="u"]')).toContainText('Integer');
 		await expect(panel.locator('tr[data-attribute="u"]')).toContainText('required');
 		await expect(panel.locator('tr[data-attribute="vendor"]')).toContainText('List of values: APC, Rittal');
+		await expect(panel.locator('tr[data-attribute="vendor"]')).toContainText('indexed');
+		await expect(panel.locator('tr[data-attribute="u"]')).not.toContainText('indexed');
 		await shot(page, 'model-editor-1440');
 
 		// A CI of the new class: the required attribute and a bad integer are caught in the form.

@@ -89,7 +89,9 @@ export const attributeFields = z.object({
 	enumValues: z.array(z.string().trim().min(1).max(200)).max(500).optional(),
 	refClass: z.string().optional(),
 	description: z.string().max(2000).default(''),
-	manualPolicy: z.enum(['protect', 'overwrite']).default('protect')
+	manualPolicy: z.enum(['protect', 'overwrite']).default('protect'),
+	/** Class attributes: keep an index so lists filter (=, <, >) and sort on it without reading every CI. */
+	indexed: z.boolean().default(false)
 });
 
 export const attributeInput = attributeFields

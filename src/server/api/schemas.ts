@@ -60,6 +60,7 @@ export const schemas: Record<string, Schema> = {
 			enum: ['protect', 'overwrite'],
 			description: 'Whether inventory may overwrite a value set by hand.'
 		},
+		indexed: { ...bool, description: 'Lists filter and sort on it through a database index.' },
 		definedIn: nullable({
 			...str,
 			description: 'The class that defines it (an ancestor for inherited ones).'

@@ -8,6 +8,7 @@ import { UserError } from '../errors';
 import { attributeInput, type AttributeInput } from '../../lib/protocol/cmdb';
 import { checkValue, isEmptyValue } from '../../lib/cmdb/values';
 import type { AttrDef, Model } from './model';
+import { indexable } from './attribute-indexes';
 import { countItems, editModel } from './model-edit';
 
 type Owner = { classId: number } | { domainId: number };
@@ -26,6 +27,18 @@ function ownerClasses(m: Model, owner: Owner): { label: string; classIds: number
 	const d = [...m.domains.values()].find((x) => x.id === owner.domainId);
 	if (!d) throw new UserError(`There is no relation type with id ${owner.domainId}.`, 'NOT_FOUND');
 	return { label: d.name, classIds: [], siblings: d.attributes };
+}
+
+/** Only class attributes of a type with short values can be indexed; anything else is refused by name. */
+function checkIndexed(v: ReturnType<typeof attributeInput.parse>, owner: Owner): boolean {
+	if (!v.indexed) return false;
+	if (!('classId' in owner))
+		throw new UserError(`${v.name}: only class attributes can be indexed, not relation attributes.`);
+	if (!indexable(v.type))
+		throw new UserError(
+			`${v.name}: long text can't be indexed; use a text attribute for values to filter on.`
+		);
+	return true;
 }
 
 function checkDefault(v: ReturnType<typeof attributeInput.parse>): unknown {
@@ -51,6 +64,7 @@ export async function addAttribute(
 			);
 		const refClass = v.type === 'reference' ? m.cls(v.refClass!) : null;
 		const def = checkDefault(v);
+		const indexed = checkIndexed(v, owner);
 		const existing = 'classId' in owner ? await countItems(t, { classIds }) : 0;
 		if (v.required && def === null && existing)
 			throw new UserError(
@@ -75,7 +89,8 @@ export async function addAttribute(
 				enumValues: v.type === 'enum' ? v.enumValues : null,
 				refClassId: refClass?.id ?? null,
 				description: v.description,
-				manualPolicy: v.manualPolicy
+				manualPolicy: v.manualPolicy,
+				indexed
 			})
 			.returning();
 		// Existing CIs take the default, so a new required attribute is satisfied everywhere. Each gets a
@@ -149,6 +164,7 @@ export async function updateAttribute(
 			refClass: a.refClassId ? m.classes.get(a.refClassId)?.name : undefined,
 			description: a.description,
 			manualPolicy: a.manualPolicy,
+			indexed: a.indexed,
 			...Object.fromEntries(Object.entries(patch).filter(([, x]) => x !== undefined))
 		});
 		const { label, classIds, siblings } = ownerClasses(m, owner);
@@ -157,6 +173,7 @@ export async function updateAttribute(
 			throw new UserError(`${label} already has an attribute "${merged.name}".`, 'CONFLICT');
 		const refClass = merged.type === 'reference' ? m.cls(merged.refClass!) : null;
 		const def = checkDefault(merged);
+		const indexed = checkIndexed(merged, owner);
 
 		// Re-check (and convert) every stored value under the new rules.
 		const table = a.classId ? cmdbCis : cmdbRelations;
@@ -223,7 +240,8 @@ export async function updateAttribute(
 				enumValues: merged.type === 'enum' ? merged.enumValues : null,
 				refClassId: refClass?.id ?? null,
 				description: merged.description,
-				manualPolicy: merged.manualPolicy
+				manualPolicy: merged.manualPolicy,
+				indexed
 			})
 			.where(eq(cmdbAttributes.id, id));
 		await audit(t, actor, {
@@ -231,13 +249,21 @@ export async function updateAttribute(
 			targetType: 'cmdb-attribute',
 			targetId: id,
 			targetName: `${label}.${a.name}`,
-			before: { name: a.name, type: a.type, required: a.required, unique: a.unique, label: a.label },
+			before: {
+				name: a.name,
+				type: a.type,
+				required: a.required,
+				unique: a.unique,
+				label: a.label,
+				indexed: a.indexed
+			},
 			after: {
 				name: merged.name,
 				type: merged.type,
 				required: merged.required,
 				unique: merged.unique,
-				label: merged.label
+				label: merged.label,
+				indexed
 			}
 		});
 	});

@@ -2,6 +2,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { cmdbCis, cmdbRelations } from '../db/schema';
+import { syncAttributeIndexes } from './attribute-indexes';
 import { loadModel, lockModel, type Model } from './model';
 
 /**
@@ -13,6 +14,7 @@ export async function editModel<T>(db: Db, fn: (t: Db, m: Model) => Promise<T>):
 		const t = t0 as unknown as Db;
 		await lockModel(t);
 		const result = await fn(t, await loadModel(t));
+		await syncAttributeIndexes(t);
 		await t.execute(sql`update cmdb_model_version set version = nextval('cmdb_model_version_seq')`);
 		return result;
 	});

@@ -22,6 +22,8 @@ export interface AttrDef {
 	refClassId: number | null;
 	description: string;
 	manualPolicy: 'protect' | 'overwrite';
+	/** Lists filter and sort on it through an index (class attributes only; see attribute-indexes.ts). */
+	indexed: boolean;
 	/** The class that defines it (for inherited attributes, an ancestor). */
 	definedIn: string | null;
 }
@@ -107,6 +109,7 @@ export class Model {
 				refClassId: a.refClassId,
 				description: a.description,
 				manualPolicy: a.manualPolicy === 'overwrite' ? 'overwrite' : 'protect',
+				indexed: a.indexed,
 				definedIn: a.classId ? (this.classes.get(a.classId)?.name ?? null) : null
 			};
 			this.allAttributes.set(a.id, { ...def, removed: a.removedAt !== null });
@@ -186,12 +189,20 @@ const cache = new Map<string, { version: number; model: Model }>();
  * Versions come from a sequence, so a version seen inside a transaction that rolled back is never reused.
  */
 export async function loadModel(db: Db): Promise<Model> {
+	return (await loadVersionedModel(db)).model;
+}
+
+/** The model and the version it is current at, for callers that check the version in their own statement. */
+export async function loadVersionedModel(
+	db: Db
+): Promise<{ model: Model; instance: string | null; version: number | null }> {
 	const [v] = await db.select().from(cmdbModelVersion).limit(1);
 	const hit = v ? cache.get(v.instance) : undefined;
-	if (v && hit && hit.version === v.version) return hit.model;
+	if (v && hit && hit.version === v.version)
+		return { model: hit.model, instance: v.instance, version: v.version };
 	const model = await readModel(db);
 	if (v) cache.set(v.instance, { version: v.version, model });
-	return model;
+	return { model, instance: v?.instance ?? null, version: v?.version ?? null };
 }
 
 async function readModel(db: Db): Promise<Model> {
@@ -217,6 +228,7 @@ export function describeModel(m: Model) {
 		refClass: a.refClassId ? (m.classes.get(a.refClassId)?.name ?? null) : null,
 		description: a.description,
 		manualPolicy: a.manualPolicy,
+		indexed: a.indexed,
 		definedIn: a.definedIn
 	});
 	return {

@@ -1,83 +1,12 @@
 // Lists and search over CIs: class (with subclasses), attribute filters, full text, sort, paging.
-import { and, asc, desc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { and, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client';
 import { cmdbCis } from '../db/schema';
 import { UserError } from '../errors';
-import { listQuery, type Filter, type ListQuery } from '../../lib/protocol/cmdb';
+import { listQuery, type ListQuery } from '../../lib/protocol/cmdb';
 import { parseSearch } from '../../lib/cmdb/search';
-import { checkValue } from '../../lib/cmdb/values';
-import { loadModel, type AttrDef, type ClassDef, type Model } from './model';
-
-const NUMERIC = new Set(['integer', 'decimal', 'reference']);
-
-function likeEscape(s: string): string {
-	return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** Every attribute called `name` in the classes searched (a superclass search spans its subclasses). */
-function attrsNamed(m: Model, classes: ClassDef[], name: string): AttrDef[] {
-	const n = name.toLowerCase();
-	const out = new Map<number, AttrDef>();
-	for (const c of classes) for (const a of c.attributes) if (a.name.toLowerCase() === n) out.set(a.id, a);
-	return [...out.values()];
-}
-
-function filterSql(m: Model, classes: ClassDef[], f: Filter): SQL {
-	if (f.attr.toLowerCase() === 'name' || f.attr.toLowerCase() === 'id') {
-		const col = f.attr.toLowerCase() === 'id' ? sql`${cmdbCis.id}::text` : sql`${cmdbCis.name}`;
-		return textCondition(col, f);
-	}
-	const attrs = attrsNamed(m, classes, f.attr);
-	if (!attrs.length) {
-		const scope = classes.length === 1 ? classes[0].name : 'the classes searched';
-		throw new UserError(`Unknown attribute "${f.attr}" for ${scope}.`);
-	}
-	const a = attrs[0];
-	const value = sql`${cmdbCis.data}->>${a.name}`;
-	if (f.op === 'empty') return sql`(${value} is null)`;
-	if (f.op === 'set') return sql`(${value} is not null)`;
-	if (NUMERIC.has(a.type) && !['~', '!~'].includes(f.op)) {
-		const n = Number(f.value);
-		if (!Number.isFinite(n)) throw new UserError(`${a.name} is a number; "${f.value}" is not.`);
-		const num = sql`(case when jsonb_typeof(${cmdbCis.data}->${a.name}) = 'number' then (${cmdbCis.data}->>${a.name})::numeric end)`;
-		return sql`(${num} ${sql.raw(f.op === '=' ? '=' : f.op === '!=' ? '<>' : f.op)} ${n})`;
-	}
-	if (a.type === 'boolean' && ['=', '!='].includes(f.op)) {
-		const r = checkValue(a, f.value);
-		if (!r.ok) throw new UserError(`${a.name} ${r.error}.`);
-		return sql`(${value} ${sql.raw(f.op === '=' ? '=' : '<>')} ${String(r.value)})`;
-	}
-	return textCondition(value, f);
-}
-
-function textCondition(col: SQL, f: Filter): SQL {
-	switch (f.op) {
-		case '=':
-			return sql`(lower(${col}) = lower(${f.value}))`;
-		case '!=':
-			return sql`(${col} is null or lower(${col}) <> lower(${f.value}))`;
-		case '~':
-			return sql`(${col} ilike ${'%' + likeEscape(f.value) + '%'})`;
-		case '!~':
-			return sql`(${col} is null or ${col} not ilike ${'%' + likeEscape(f.value) + '%'})`;
-		case 'empty':
-			return sql`(${col} is null)`;
-		case 'set':
-			return sql`(${col} is not null)`;
-		default:
-			// Dates and datetimes are ISO strings, so text order is time order.
-			return sql`(${col} ${sql.raw(f.op)} ${f.value})`;
-	}
-}
-
-/** to_tsquery input from free words: each word a prefix match, all words required. */
-function tsQuery(words: string[]): string {
-	return words
-		.flatMap((w) => w.split(/[^\p{L}\p{N}_]+/u))
-		.filter(Boolean)
-		.map((w) => `${w.toLowerCase()}:*`)
-		.join(' & ');
-}
+import { loadVersionedModel, type Model } from './model';
+import { attrsNamed, filterSql, tsQuery, valueKey } from './query-filters';
 
 export interface ListResult {
 	/** Matches in all pages; a lower bound when `totalExact` is false. */
@@ -103,6 +32,11 @@ export interface ListPlan {
 	where: SQL | undefined;
 	/** Sort expression then id, so paging is stable. */
 	orderBy: SQL[];
+	/** The sort expression alone and its direction (`asc`, `desc`, `… nulls last`). */
+	sortKey: SQL;
+	sortDir: string;
+	/** The query names a class: no plan ever reads more than that class's (and its subclasses') CIs. */
+	classScoped: boolean;
 }
 
 export function listPlan(m: Model, query: ListQuery): ListPlan {
@@ -120,23 +54,31 @@ export function listPlan(m: Model, query: ListQuery): ListPlan {
 	if (!q.includeMissing) conds.push(isNull(cmdbCis.missingSince));
 	const where = conds.length ? and(...conds) : undefined;
 
-	let order: SQL;
-	const dir = q.dir === 'desc' ? desc : asc;
-	const sortKey = q.sort.toLowerCase();
-	if (sortKey === 'name') order = dir(cmdbCis.name);
-	else if (sortKey === 'id') order = dir(cmdbCis.id);
-	else if (sortKey === 'updatedat' || sortKey === 'updated') order = dir(cmdbCis.updatedAt);
-	else if (sortKey === 'class') order = dir(cmdbCis.classId);
+	let sortKey: SQL;
+	let sortDir: string = q.dir;
+	const sortBy = q.sort.toLowerCase();
+	if (sortBy === 'name') sortKey = sql`${cmdbCis.name}`;
+	else if (sortBy === 'id') sortKey = sql`${cmdbCis.id}`;
+	else if (sortBy === 'updatedat' || sortBy === 'updated') sortKey = sql`${cmdbCis.updatedAt}`;
+	else if (sortBy === 'class') sortKey = sql`${cmdbCis.classId}`;
 	else {
 		const a = attrsNamed(m, classes, q.sort)[0];
 		if (!a) throw new UserError(`Can't sort by "${q.sort}": no such attribute.`);
-		const expr = NUMERIC.has(a.type)
-			? sql`(case when jsonb_typeof(${cmdbCis.data}->${a.name}) = 'number' then (${cmdbCis.data}->>${a.name})::numeric end)`
-			: sql`(${cmdbCis.data}->>${a.name})`;
-		order = sql`${expr} ${sql.raw(q.dir === 'desc' ? 'desc nulls last' : 'asc nulls last')}`;
+		sortKey = valueKey(a);
+		sortDir += ' nulls last';
 	}
-	return { q, where, orderBy: [order, asc(cmdbCis.id)] };
+	// Ties go by id in the same direction, so a descending list walks the same index backwards.
+	const orderBy = [sql`${sortKey} ${sql.raw(sortDir)}`, sql`${cmdbCis.id} ${sql.raw(q.dir)}`];
+	return { q, where, orderBy, sortKey, sortDir, classScoped: !!root };
 }
+
+type Versioned = { model: Model; instance: string | null; version: number | null };
+
+/**
+ * The model each database handle last listed with. A list checks its version inside its own statement, so
+ * the usual call is one round trip; a stale model is noticed there and the list runs again.
+ */
+const lastModel = new WeakMap<Db, Versioned>();
 
 export async function listCis(
 	db: Db,
@@ -144,45 +86,108 @@ export async function listCis(
 	model?: Model,
 	opts: { count?: boolean } = {}
 ): Promise<ListResult> {
-	const m = model ?? (await loadModel(db));
-	const { q, where, orderBy } = listPlan(m, query);
+	if (model) return (await runList(db, { model, instance: null, version: null }, query, opts))!;
+	const cached = lastModel.get(db);
+	if (cached) {
+		const r = await runList(db, cached, query, opts).catch((e) => {
+			// A class or attribute the cached model lacks may be one another node just added: ask again below.
+			if (e instanceof UserError) return null;
+			throw e;
+		});
+		if (r) return r;
+	}
+	const v = await loadVersionedModel(db);
+	lastModel.set(db, v);
+	// Just read, so not checked again: an edit committed since is as if it came a moment after this list.
+	return (await runList(db, { ...v, instance: null }, query, opts))!;
+}
 
-	const rows = await db
-		.select({
-			id: cmdbCis.id,
-			classId: cmdbCis.classId,
-			name: cmdbCis.name,
-			data: cmdbCis.data,
-			version: cmdbCis.version,
-			updatedAt: cmdbCis.updatedAt,
-			missingSince: cmdbCis.missingSince
-		})
-		.from(cmdbCis)
-		.where(where)
-		.orderBy(...orderBy)
-		.offset(q.offset)
-		.limit(q.limit);
-	// Counting every match of a common word costs more than the page itself: a short page already tells
-	// the total, and otherwise counting stops COUNT_AHEAD past this page ("1,050+").
-	let total = q.offset + rows.length;
-	let totalExact = true;
-	if (opts.count !== false && (rows.length === q.limit || (rows.length === 0 && q.offset > 0))) {
-		const cap = q.offset + q.limit + COUNT_AHEAD;
-		const capped = db
-			.select({ one: sql`1` })
+/** One list page and its (capped) total, or null when the model `v` is no longer the current one. */
+async function runList(
+	db: Db,
+	v: Versioned,
+	query: ListQuery,
+	opts: { count?: boolean }
+): Promise<ListResult | null> {
+	const m = v.model;
+	const plan = listPlan(m, query);
+	const { q, where, orderBy } = plan;
+	const count = opts.count !== false;
+	const cap = q.offset + q.limit + COUNT_AHEAD;
+	// Matches are found, ordered and counted as (id, sort key) pairs; only the page's rows are read in full
+	// afterwards. Carrying every column through the sort costs more than the filter.
+	const keys = () =>
+		db
+			.select({ id: cmdbCis.id, k: sql`${plan.sortKey}`.as('k') })
 			.from(cmdbCis)
 			.where(where)
-			.limit(cap + 1)
-			.as('capped');
-		const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(capped);
-		total = Math.min(n, cap);
-		totalExact = n <= cap;
-	} else if (opts.count === false && rows.length === q.limit) {
-		totalExact = false;
-	}
+			.$dynamic();
+	const numbered = sql`(row_number() over (order by s.k ${sql.raw(plan.sortDir)}, s.id ${sql.raw(q.dir)}))::int`;
+	const pageOnly = sql`select s.id, ${numbered} + ${q.offset} as rn, null::int as n
+		from (${keys()
+			.orderBy(...orderBy)
+			.offset(q.offset)
+			.limit(q.limit)}) s`;
+	// One statement reads up to `cap + 1` matches, numbers them in list order, counts them, and keeps this
+	// page's rows (and the last one, which carries the count): a separate count would read them all again.
+	// Within a class they are the first `cap + 1` in list order, which an index on the sort often yields
+	// without reading the rest. Across all classes, walking the name index until `cap + 1` matches would read
+	// most of the table when matches are few, so they are any `cap + 1` in table order: when that is all of
+	// them the page is exact, otherwise (a common word) the page is a second, short walk of the name index.
+	const found = plan.classScoped ? keys().orderBy(...orderBy) : keys();
+	const page = count
+		? sql`select * from (select s.id, ${numbered} as rn, (count(*) over ())::int as n
+				from (${found.limit(cap + 1)}) s) w
+			where (w.rn > ${q.offset} and w.rn <= ${q.offset + q.limit}) or w.rn = w.n`
+		: pageOnly;
+	const full = (w: SQL, cond = sql``) => sql`${w} left join cmdb_cis c on c.id = w.id and w.rn > ${q.offset}
+		and w.rn <= ${q.offset + q.limit} ${cond} order by w.rn`;
+	const columns = sql`c.id, c.class_id, c.name, c.data, c.version, c.updated_at, c.missing_since, w.rn, w.n`;
+	// The model version is read in the same statement (same snapshot) as the rows; no version row, no rows.
+	let rows = await queryRows<RawRow>(
+		db,
+		v.instance === null
+			? full(sql`select null::int as model_version, ${columns} from (${page}) w`)
+			: full(
+					sql`select mv.version as model_version, ${columns} from cmdb_model_version mv left join (${page}) w on true`,
+					sql`where mv.instance = ${v.instance}`
+				)
+	);
+	if (v.instance !== null && rows[0]?.model_version !== v.version) return null;
+	const n = rows[0]?.n ?? 0;
+	if (count && !plan.classScoped && n > cap)
+		rows = await queryRows<RawRow>(db, full(sql`select ${columns} from (${pageOnly}) w`));
+	const items = rows.filter((r) => r.id !== null).map((r) => toItem(m, r));
 	return {
-		total,
-		totalExact,
-		items: rows.map((r) => ({ ...r, class: m.classById(r.classId).name, classId: undefined }))
+		total: count ? Math.min(n, cap) : q.offset + items.length,
+		totalExact: count ? n <= cap : items.length < q.limit,
+		items
+	};
+}
+
+interface RawRow {
+	model_version: number | null;
+	id: number | null;
+	class_id: number;
+	name: string;
+	data: Record<string, unknown>;
+	version: number;
+	updated_at: Date | string;
+	missing_since: Date | string | null;
+	rn: number;
+	n: number | null;
+}
+
+const toDate = (d: Date | string) => (d instanceof Date ? d : new Date(d));
+
+function toItem(m: Model, r: RawRow): ListResult['items'][number] {
+	return {
+		id: r.id!,
+		class: m.classById(r.class_id).name,
+		name: r.name,
+		data: r.data,
+		version: r.version,
+		updatedAt: toDate(r.updated_at),
+		missingSince: r.missing_since === null ? null : toDate(r.missing_since)
 	};
 }

@@ -17,6 +17,7 @@ function attr(name: string, definedIn: string, type: AttrView['type'] = 'text', 
 		refClass: null,
 		description: '',
 		manualPolicy: 'protect',
+		indexed: false,
 		definedIn
 	};
 }

@@ -81,6 +81,8 @@ export const cmdbAttributes = pgTable(
 		description: text('description').notNull().default(''),
 		/** What inventory may do with a value an operator set by hand: 'protect' (default) or 'overwrite'. */
 		manualPolicy: text('manual_policy').notNull().default('protect'),
+		/** Class attributes only: CI lists filter and sort on it through an index (see cmdb/attribute-indexes.ts). */
+		indexed: boolean('indexed').notNull().default(false),
 		removedAt: timestamp('removed_at', { withTimezone: true })
 	},
 	(t) => [
@@ -109,11 +111,15 @@ export const cmdbCis = pgTable(
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(t) => [
-		index('cmdb_cis_class_idx').on(t.classId, t.name),
+		// A class list sorted by name walks this in order (either direction) and stops after the page.
+		index('cmdb_cis_class_idx').on(t.classId, t.name, t.id),
 		// Lists and searches across classes are ordered by name; without this a common word sorts every match.
 		index('cmdb_cis_name_idx').on(t.name, t.id),
-		index('cmdb_cis_search_idx').using('gin', t.search),
-		index('cmdb_cis_data_idx').using('gin', t.data)
+		// GIN indexes queue new entries in a pending list that every search reads through until VACUUM merges
+		// it; PGlite has no autovacuum, so keep the list short (256 kB instead of 4 MB): searches stay fast and
+		// inserts still go in batches.
+		index('cmdb_cis_search_idx').using('gin', t.search).with({ gin_pending_list_limit: 256 }),
+		index('cmdb_cis_data_idx').using('gin', t.data).with({ gin_pending_list_limit: 256 })
 	]
 );
 

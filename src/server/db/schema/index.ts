@@ -5,3 +5,7 @@ export * from './desktop';
 export * from './realtime';
 export * from './cmdb';
 export * from './agents';
+export * from './tasks';
+export * from './metrics';
+export * from './ocs';
+export * from './inventory';

@@ -1,6 +1,9 @@
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 3199);
+// The e2e server's agent gateway (tests/e2e/fleet.spec.ts enrols a real agent); next to the web port, so that
+// parallel runs on different E2E_PORTs do not fight over one port. Workers read it from the environment.
+process.env.E2E_AGENT_PORT ??= String(port + 1000);
 
 export default defineConfig({
 	testDir: 'tests/e2e',
@@ -37,7 +40,7 @@ export default defineConfig({
 		url: `http://127.0.0.1:${port}/healthz`,
 		reuseExistingServer: false,
 		timeout: 120_000,
-		env: { E2E_PORT: String(port) },
+		env: { E2E_PORT: String(port), E2E_AGENT_PORT: process.env.E2E_AGENT_PORT },
 		stdout: 'pipe'
 	}
 });

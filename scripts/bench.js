@@ -14,6 +14,14 @@ if (!existsSync('build/server.js') || !existsSync('build/handler.js')) {
 	const r = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
 	if (r.status !== 0) process.exit(1);
 }
+
+// `npm run bench -- agents-b1 inventory-b8` runs only the agent benchmarks (tests/bench/agents-report.ts).
+const onlyAgents = process.argv.slice(2).filter((a) => a === 'agents-b1' || a === 'inventory-b8');
+if (onlyAgents.length) {
+	const { runAgentBenchmarks } = await import('../tests/bench/agents-report.ts');
+	await runAgentBenchmarks(onlyAgents);
+	process.exit(0);
+}
 const { benchDesktopLoad } = await import('../tests/bench/desktop-load.ts');
 
 const load = await benchDesktopLoad();
@@ -104,6 +112,12 @@ console.log('CMDB CSV export results written to docs/benchmarks.md');
 // ---------------------------------------------------------------- CMDB list/search and reconciliation
 await cmdbListAndReconcile(['cmdb-list', 'cmdb-reconcile']);
 
+// ---------------------------------------------------------------- agents (B1) and inventory (B8)
+{
+	const { runAgentBenchmarks } = await import('../tests/bench/agents-report.ts');
+	await runAgentBenchmarks(['agents-b1', 'inventory-b8']);
+}
+
 async function cmdbListAndReconcile(which) {
 	const when = new Date().toISOString().slice(0, 10);
 	const load = os
@@ -111,7 +125,6 @@ async function cmdbListAndReconcile(which) {
 		.map((l) => l.toFixed(1))
 		.join(', ');
 	const machine = `Measured ${when} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the start ${load}.`;
-	const ms = (n) => `${n.toFixed(1)} ms`;
 	const cell = (r, f) => (r.skipped ? `not measured: ${r.skipped}` : f(r));
 	const write = (title, section) => {
 		const re = new RegExp(`## ${title}[\\s\\S]*?(?=\\n## |$)`);
@@ -122,62 +135,10 @@ async function cmdbListAndReconcile(which) {
 	};
 
 	if (which.includes('cmdb-list')) {
-		const { benchCmdbList } = await import('../tests/bench/cmdb-list.ts');
-		const [pg, lite] = [await benchCmdbList('postgres'), await benchCmdbList('pglite')];
-		const row = (what, get, target) => {
-			const oks = [pg, lite].filter((r) => !r.skipped).map((r) => get(r) < target);
-			const ok = oks.length === 2 && oks.every(Boolean);
-			console.log(
-				`${ok ? 'PASS' : 'MISS'}  ${what}: PostgreSQL ${cell(pg, (r) => ms(get(r)))}, PGlite ${cell(lite, (r) => ms(get(r)))} (target < ${target} ms)`
-			);
-			const v = (r) =>
-				cell(r, (x) => `${ms(get(x))} (×${(get(x) / Math.max(0.01, x.baselineP95)).toFixed(0)} baseline)`);
-			return `| ${what} | ${v(pg)} | ${v(lite)} | < ${target} ms | ${ok ? 'met' : '**missed**'} |`;
-		};
-		const variants = (r) =>
-			r.skipped
-				? ''
-				: r.variants
-						.map(
-							(v) =>
-								`| ${r.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}, ${v.label} | ${ms(v.listP95)} (median ${ms(v.listMedian)}) | ${ms(v.searchP95)} (median ${ms(v.searchMedian)}) |`
-						)
-						.join('\n');
-		const listRow = row(
-			'List page: one class, attribute filter, sort, 50 rows',
-			(r) => r.shipped.listP95,
-			50
-		);
-		const searchRow = row('Search: free words across all classes, 50 rows', (r) => r.shipped.searchP95, 50);
-		const missed = [listRow, searchRow].some((x) => x.includes('**missed**'));
-		write(
-			'CMDB list and search',
-			`## CMDB list and search
-
-${pg.cis.toLocaleString('en')} CIs in 10 classes of 10 attributes (text, enum, IP, integer, date, yes/no), created through model.ts,
-the CIs inserted by SQL with the search column computed by \`searchText\` as \`createCi\` does. Each query goes through
-\`listCis\` as the \`cmdb.list\` procedure calls it (the model loaded on every call; page and total count), p95 of 200
-queries after 10 warm-ups. List: one class, one attribute filter (enum or text equality, text contains, number or date
-range), sorted by name, an attribute or last change, 50 rows. Search: one or two free words (whole or a prefix) across
-all classes, 50 rows. Baseline, same run and database: \`select id from cmdb_cis where id = $1\`, p95. Setup took
-${cell(pg, (r) => `${r.setupSeconds.toFixed(0)} s`)} on PostgreSQL and ${cell(lite, (r) => `${r.setupSeconds.toFixed(0)} s`)} on PGlite (on disk).
-
-| Measure (p95) | PostgreSQL | PGlite | Target | |
-| --- | --- | --- | --- | --- |
-${listRow}
-${searchRow}
-| Baseline: primary-key lookup | ${cell(pg, (r) => ms(r.baselineP95))} | ${cell(lite, (r) => ms(r.baselineP95))} | | |
-
-Diagnostics, same data and queries: the model passed in to \`listCis\` (what caching the model would save), then also an
-index on \`cmdb_cis (name, id)\` (lets a search walk names in order instead of sorting every match).
-
-| Variant | List p95 | Search p95 |
-| --- | --- | --- |
-${[variants(pg), variants(lite)].filter(Boolean).join('\n')}
-${missed ? `\n${whyListMisses()}\n` : ''}
-${machine}
-`
-		);
+		const { benchCmdbList, listReport } = await import('../tests/bench/cmdb-list.ts');
+		const report = listReport(await benchCmdbList('postgres'), await benchCmdbList('pglite'), machine);
+		for (const line of report.lines) console.log(line);
+		write('CMDB list and search', report.section);
 	}
 
 	if (which.includes('cmdb-reconcile')) {
@@ -224,16 +185,4 @@ ${machine}
 `
 		);
 	}
-}
-
-// Why listCis misses 50 ms at 100,000 CIs, found with EXPLAIN ANALYZE (November 2026); shown while it does.
-function whyListMisses() {
-	return `Why it misses (EXPLAIN ANALYZE on the same data): (1) \`listCis\` loads the model on every call, three queries
-(p50 10 ms on PostgreSQL, 43 ms on PGlite under load); (2) a search for a common word sorts every match by name
-(40,225 matches for \`lolo:*\`: 168 ms, no index serves \`order by name\` across classes; with an index on
-\`cmdb_cis (name, id)\` the planner walks names in order: 0.3 ms) and then counts every match again (93 ms; counting
-at most 1,001: 0.8 ms); (3) one class's 10,000 CIs lie on all 6,700 heap pages (classes interleave), so a filtered
-page reads the whole class twice, once for the page and once for the total. Proposed: an index on
-\`cmdb_cis (name, id)\`; in \`listCis\`, no count when the page is not full, otherwise count at most 1,000 and say
-"1,000+"; a cached model keyed by a model version that every model edit bumps.`;
 }

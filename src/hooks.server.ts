@@ -5,6 +5,7 @@ import { loadPrincipal } from '$server/auth/permissions';
 import { originAllowed } from '$server/auth/origin';
 import { limiters } from '$server/http/guards';
 import { hasValidApiToken } from '$server/api/auth';
+import { ocsCredentialsValid } from '$server/inventory/ocs/auth';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -51,7 +52,11 @@ export const handle: Handle = async ({ event, resolve }) => {
 		!event.locals.user &&
 		event.url.pathname.startsWith('/api/v1/') &&
 		(await hasValidApiToken(rt.db, event.request));
-	if (!event.locals.user && !viaToken && event.url.pathname !== '/healthz') {
+	// Likewise an OCS agent with the right Basic credentials (a fleet behind one NAT address reports at once).
+	const viaOcs =
+		event.url.pathname === '/ocsinventory' &&
+		ocsCredentialsValid(rt.config, event.request.headers.get('authorization'));
+	if (!event.locals.user && !viaToken && !viaOcs && event.url.pathname !== '/healthz') {
 		const wait = limiters(rt.config.loginRatePerMinute).anonymous.hit(event.getClientAddress());
 		if (wait)
 			return json(429, 'too_many_requests', `Too many requests; try again in ${wait} s.`, {

@@ -1,6 +1,11 @@
-import { SHOW_TABLES, showArgsSchema, type ShowArgs, type ShowTable } from '../../src/lib/protocol/tasks';
+import {
+	SHOW_TABLES,
+	formatShowTable,
+	showArgsSchema,
+	type ShowArgs,
+	type ShowTable
+} from '../../src/lib/protocol/show';
 import { collectShow, type CollectOptions } from './show/collect';
-import { formatShowTable } from './show/format';
 
 export const SHOW_USAGE = `Usage: fleetdesk-agent show cpus|filesystems|memory|processes [--json] [--all | --limit N]
 

@@ -9,6 +9,7 @@ import {
 	ENROLL_PATH,
 	enrollResponse,
 	parseJoinToken,
+	type AgentOs,
 	type EnrollRequest,
 	type EnrollResponse
 } from '../../src/lib/protocol/agent';
@@ -42,14 +43,21 @@ function pinOf(der: Buffer): string {
  * Connects once without trusting anything, and looks in the certificate chain the server presents for the
  * CA whose key the token pins. Nothing secret is sent on this connection.
  */
-export async function pinnedCa(u: URL, pin: string, timeoutMs = 10_000): Promise<string> {
+export async function pinnedCa(
+	u: URL,
+	pin: string,
+	timeoutMs = 10_000,
+	localAddress?: string
+): Promise<string> {
 	const host = hostOf(u);
 	const chain = await new Promise<tls.DetailedPeerCertificate[]>((resolve, reject) => {
 		const s = tls.connect({
 			host,
 			port: Number(u.port),
 			servername: net.isIP(host) ? undefined : host,
-			rejectUnauthorized: false
+			rejectUnauthorized: false,
+			// tls.connect passes it on to the socket; @types/node does not list it
+			...({ localAddress } as tls.ConnectionOptions)
 		});
 		s.setTimeout(timeoutMs, () => s.destroy(new Error('timed out')));
 		s.once('secureConnect', () => {
@@ -76,7 +84,8 @@ function post(
 	path: string,
 	body: unknown,
 	ca: string,
-	timeoutMs = 30_000
+	timeoutMs = 30_000,
+	localAddress?: string
 ): Promise<{ status: number; json: unknown }> {
 	const host = hostOf(u);
 	return new Promise((resolve, reject) => {
@@ -91,6 +100,7 @@ function post(
 				servername: net.isIP(host) ? undefined : host,
 				agent: false,
 				timeout: timeoutMs,
+				localAddress,
 				headers: { 'content-type': 'application/json', 'content-length': data.length }
 			},
 			(res) => {
@@ -120,6 +130,9 @@ export interface EnrollOptions {
 	dir: string;
 	force?: boolean;
 	hostname?: string;
+	/** Virtual agents (`simulate`) describe their own OS and may enrol from their own loopback address. */
+	os?: AgentOs;
+	localAddress?: string;
 }
 
 export async function enroll(o: EnrollOptions): Promise<EnrollResponse> {
@@ -132,7 +145,7 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResponse> {
 				'(revoke the old one on the server with `fleetdesk agent revoke ID`).'
 		);
 	const u = gatewayUrl(o.server);
-	const caPem = await pinnedCa(u, parts.caPin);
+	const caPem = await pinnedCa(u, parts.caPin, undefined, o.localAddress);
 
 	const keys = (await crypto.webcrypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
 	const hostname =
@@ -147,9 +160,9 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResponse> {
 		csr: csr.toString('pem'),
 		hostname,
 		agentVersion: AGENT_VERSION,
-		os: { platform: os.platform(), release: os.release(), arch: os.arch() }
+		os: o.os ?? { platform: os.platform(), release: os.release(), arch: os.arch() }
 	};
-	const res = await post(u, ENROLL_PATH, request, caPem);
+	const res = await post(u, ENROLL_PATH, request, caPem, undefined, o.localAddress);
 	if (res.status !== 200) {
 		const msg = (res.json as { error?: string } | null)?.error ?? `HTTP ${res.status}`;
 		throw new EnrollError(`The server refused the enrolment: ${msg}`);

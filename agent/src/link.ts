@@ -6,6 +6,8 @@ import { io, type Socket } from 'socket.io-client';
 import {
 	AGENT_NAMESPACE,
 	AGENT_PROTOCOL_VERSION,
+	type AgentOs,
+	type AgentSettings,
 	type AgentToServerEvents,
 	type HelloAck,
 	type LinkRefusal,
@@ -30,6 +32,24 @@ export class LinkFatal extends Error {}
 
 const ACK_TIMEOUT_MS = 30_000;
 
+/** This host's name as the hello carries it (the protocol's hostname rules). */
+export function linkHostname(): string {
+	return (
+		os
+			.hostname()
+			.replace(/[^A-Za-z0-9._-]/g, '-')
+			.replace(/^[^A-Za-z0-9]+/, '') || 'host'
+	);
+}
+
+export interface LinkOptions {
+	/** What the hello says about the host; default: this machine (virtual agents say their own). */
+	hostname?: string;
+	os?: AgentOs;
+}
+
+type Listener = (...args: never[]) => void;
+
 export class Link {
 	private socket: LinkSocket | null = null;
 	private attempt = 0;
@@ -40,6 +60,10 @@ export class Link {
 	private heartbeat: NodeJS.Timeout | null = null;
 	private readonly startedAt = Date.now();
 	private reportedDropped = 0;
+	private readonly listeners: [keyof ServerToAgentEvents, Listener][] = [];
+	private readonly readyHandlers: ((s: AgentSettings) => void)[] = [];
+	/** The server's settings from the last accepted hello. */
+	settings: AgentSettings | null = null;
 	/** Resolves when the link stops: normally (stop()) or fatally (revoked). */
 	readonly done: Promise<void>;
 	private finish!: (e?: Error) => void;
@@ -48,12 +72,23 @@ export class Link {
 		private readonly id: Identity,
 		private readonly cfg: AgentConfig,
 		private readonly outbox: Outbox,
-		private readonly log: Logger
+		private readonly log: Logger,
+		private readonly opts: LinkOptions = {}
 	) {
 		this.done = new Promise((resolve, reject) => {
 			this.finish = (e) => (e ? reject(e) : resolve());
 		});
 		outbox.onPush = () => void this.flush();
+	}
+
+	/** Handles a server → agent event on every socket this link opens. */
+	on<E extends keyof ServerToAgentEvents>(event: E, fn: ServerToAgentEvents[E]): void {
+		this.listeners.push([event, fn as unknown as Listener]);
+	}
+
+	/** Called each time the server accepts a hello. */
+	onReady(fn: (s: AgentSettings) => void): void {
+		this.readyHandlers.push(fn);
 	}
 
 	start(): void {
@@ -97,6 +132,8 @@ export class Link {
 			...(net.isIP(host) ? {} : { servername: host })
 		} as Parameters<typeof io>[1]);
 		this.socket = s;
+		for (const [event, fn] of this.listeners)
+			(s as unknown as { on(e: string, f: Listener): void }).on(event, fn);
 
 		s.on('connect', () => {
 			this.log('info', `connected to ${u.host}`);
@@ -105,12 +142,8 @@ export class Link {
 				{
 					agentId: this.id.agentId,
 					agentVersion: AGENT_VERSION,
-					hostname:
-						os
-							.hostname()
-							.replace(/[^A-Za-z0-9._-]/g, '-')
-							.replace(/^[^A-Za-z0-9]+/, '') || 'host',
-					os: { platform: os.platform(), release: os.release(), arch: os.arch() },
+					hostname: this.opts.hostname ?? linkHostname(),
+					os: this.opts.os ?? { platform: os.platform(), release: os.release(), arch: os.arch() },
 					protocol: AGENT_PROTOCOL_VERSION,
 					dropped: this.outbox.dropped
 				},
@@ -138,6 +171,14 @@ export class Link {
 							message: `${this.outbox.dropped - this.reportedDropped} reports were dropped while disconnected (buffer full)`
 						});
 						this.reportedDropped = this.outbox.dropped;
+					}
+					this.settings = ack.settings;
+					for (const fn of this.readyHandlers) {
+						try {
+							fn(ack.settings);
+						} catch (e) {
+							this.log('error', `a module failed when the link became ready: ${(e as Error).message}`);
+						}
 					}
 					void this.flush();
 				}

@@ -9,6 +9,9 @@ import { Outbox } from './outbox';
 import { defaultDir, loadIdentity } from './store';
 import { AGENT_VERSION } from './version';
 import { runShowCommand } from './cli-show';
+import { MODULES } from './modules';
+import { startModules } from './modules/host';
+import { simulateCommand } from './simulate/cli';
 
 const USAGE = `Usage: fleetdesk-agent <command>
 
@@ -19,6 +22,9 @@ const USAGE = `Usage: fleetdesk-agent <command>
                  connect to the server over mutual TLS and stay connected
   show cpus|filesystems|memory|processes [--json] [--all | --limit N]
                  print the same table on every OS (JSON rows with --json)
+  simulate --server https://HOST:8443 --token TOKEN --count N [--dir DIR] [--config FILE]
+                 run N virtual agents in this process, each with its own identity and link, for
+                 demos and load tests (simulate --help for its options)
   version        print the agent's version
 
 DIR defaults to /var/lib/fleetdesk-agent as root, ~/.fleetdesk-agent otherwise.
@@ -30,6 +36,7 @@ const EXIT_REVOKED = 78;
 async function main(argv: string[]): Promise<number> {
 	// `show` has its own options, so it is dispatched before the common argument parser.
 	if (argv[0] === 'show') return runShowCommand(argv.slice(1));
+	if (argv[0] === 'simulate') return simulateCommand(argv.slice(1));
 	const { values, positionals } = parseArgs({
 		args: argv,
 		allowPositionals: true,
@@ -78,10 +85,12 @@ async function run(dir: string, configFile?: string): Promise<number> {
 	const link = new Link(id, cfg, outbox, log);
 	log('info', `fleetdesk-agent ${AGENT_VERSION} starting as agent ${id.agentId} → ${id.server}`);
 	outbox.push('event', { level: 'info', message: `agent ${AGENT_VERSION} started` });
+	const modules = startModules(MODULES, { identity: id, cfg, log, outbox, link });
 
 	for (const sig of ['SIGINT', 'SIGTERM'] as const)
 		process.once(sig, () => {
 			log('info', `${sig}: stopping`);
+			modules.stop();
 			link.stop();
 		});
 

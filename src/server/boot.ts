@@ -5,6 +5,7 @@ import { ensureFirstAdmin, seedAccess } from './access/seed';
 import { seedCmdb } from './cmdb/seed';
 import { defaultNodeId, setRuntime, type Runtime } from './runtime';
 import { fleetdeskVersion } from './version';
+import { startMetrics } from './metrics';
 
 export interface BootResult {
 	runtime: Runtime;
@@ -32,10 +33,12 @@ export async function boot(config: Config, opts: { install?: boolean } = {}): Pr
 			startedAt: new Date()
 		};
 		setRuntime(runtime);
+		const metrics = startMetrics(runtime);
 		return {
 			runtime,
 			firstAdmin,
 			close: async () => {
+				await metrics.stop();
 				setRuntime(undefined);
 				await database.close();
 				release();

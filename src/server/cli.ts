@@ -42,8 +42,9 @@ async function main(): Promise<number> {
 	let result: CliResult;
 
 	if (!config.databaseUrl && lockHolder(config.dataDir)) {
-		// A big CSV import runs inside the server and may take minutes; everything else answers in seconds.
-		const timeoutMs = argv[0] === 'cmdb' ? 15 * 60_000 : 30_000;
+		// A big CSV import, or a task waited for, runs inside the server and may take minutes; everything
+		// else answers in seconds.
+		const timeoutMs = argv[0] === 'cmdb' || argv[0] === 'task' ? 65 * 60_000 : 30_000;
 		result = await withRetry(() => sendToServer(config.dataDir, { argv, stdin, osUser }, timeoutMs));
 	} else {
 		const started = await boot(config, { install: false });

@@ -42,6 +42,50 @@ const envSchema = z.object({
 			'FLEETDESK_AGENT_HOSTNAMES must be a comma-separated list of host names and IP addresses'
 		)
 		.optional(),
+	FLEETDESK_INVENTORY_INTERVAL_HOURS: z.coerce
+		.number()
+		.min(0.001, 'FLEETDESK_INVENTORY_INTERVAL_HOURS must be at least 0.001 (3.6 seconds)')
+		.max(720, 'FLEETDESK_INVENTORY_INTERVAL_HOURS must be at most 720 (30 days)')
+		.default(24),
+	FLEETDESK_METRICS_RAW_DAYS: z.coerce
+		.number()
+		.int('FLEETDESK_METRICS_RAW_DAYS must be a whole number of days')
+		.min(1, 'FLEETDESK_METRICS_RAW_DAYS must be at least 1')
+		.max(90, 'FLEETDESK_METRICS_RAW_DAYS must be at most 90')
+		.default(7),
+	FLEETDESK_METRICS_ROLLUP_DAYS: z.coerce
+		.number()
+		.int('FLEETDESK_METRICS_ROLLUP_DAYS must be a whole number of days')
+		.min(7, 'FLEETDESK_METRICS_ROLLUP_DAYS must be at least 7')
+		.max(3660, 'FLEETDESK_METRICS_ROLLUP_DAYS must be at most 3660 (10 years)')
+		.default(400),
+	FLEETDESK_METRICS_JOB_SECONDS: z.coerce
+		.number()
+		.int('FLEETDESK_METRICS_JOB_SECONDS must be a whole number of seconds')
+		.min(5, 'FLEETDESK_METRICS_JOB_SECONDS must be at least 5')
+		.max(86_400, 'FLEETDESK_METRICS_JOB_SECONDS must be at most 86400 (a day)')
+		.default(300),
+	FLEETDESK_OCS_PASSWORD: z
+		.string()
+		.min(8, 'FLEETDESK_OCS_PASSWORD must be at least 8 characters')
+		.optional(),
+	FLEETDESK_OCS_USER: z
+		.string()
+		.regex(/^[^:\s]{1,64}$/, 'FLEETDESK_OCS_USER must be 1-64 characters without ":" or spaces')
+		.default('ocs'),
+	FLEETDESK_OCS_REALM: z
+		.string()
+		.regex(
+			/^[^"\\]{0,100}$/,
+			'FLEETDESK_OCS_REALM must be at most 100 characters without quotes or backslashes'
+		)
+		.default('Fleetdesk OCS'),
+	FLEETDESK_OCS_GROUP: z
+		.string()
+		.trim()
+		.min(1)
+		.max(100, 'FLEETDESK_OCS_GROUP must be at most 100 characters')
+		.default('ocs'),
 	FLEETDESK_SECRET: z.string().min(32, 'FLEETDESK_SECRET must be at least 32 characters').optional()
 });
 
@@ -59,7 +103,11 @@ export type Config = {
 	loginRatePerMinute: number;
 	nodeId?: string;
 	/** The agent gateway's TLS port; null when disabled. `explicit`: set in the environment (not the default). */
-	agent: { port: number | null; explicit: boolean; hostnames: string[] };
+	agent: { port: number | null; explicit: boolean; hostnames: string[]; inventoryIntervalHours: number };
+	/** Resource history: retention of raw samples and aggregates, rollup job interval (docs/metrics.md). */
+	metrics: { rawDays: number; rollupDays: number; jobSeconds: number };
+	/** The OCS Inventory endpoint (POST /ocsinventory): off unless a password is set (docs/ocs.md). */
+	ocs: { password?: string; user: string; realm: string; group: string };
 	/** Master key material for private keys at rest; unset means FLEETDESK_DATA_DIR/secret.key. */
 	secret?: string;
 };
@@ -107,7 +155,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 						.map((h) => h.trim())
 						.filter(Boolean)
 				)
-			]
+			],
+			inventoryIntervalHours: e.FLEETDESK_INVENTORY_INTERVAL_HOURS
+		},
+		metrics: {
+			rawDays: e.FLEETDESK_METRICS_RAW_DAYS,
+			rollupDays: e.FLEETDESK_METRICS_ROLLUP_DAYS,
+			jobSeconds: e.FLEETDESK_METRICS_JOB_SECONDS
+		},
+		ocs: {
+			password: e.FLEETDESK_OCS_PASSWORD,
+			user: e.FLEETDESK_OCS_USER,
+			realm: e.FLEETDESK_OCS_REALM,
+			group: e.FLEETDESK_OCS_GROUP
 		},
 		secret: e.FLEETDESK_SECRET
 	};

@@ -9,7 +9,7 @@ import {
 	type ShowMemoryRow,
 	type ShowProcessRow,
 	type ShowResult
-} from '../../../src/lib/protocol/tasks';
+} from '../../../src/lib/protocol/show';
 import { pageSize, readCommandName, readCpuTimes, readProcesses, type CpuTimes } from './linux-proc';
 
 export interface CollectOptions {

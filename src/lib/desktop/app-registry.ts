@@ -51,6 +51,14 @@ export const APPS: AppDefinition[] = [
 		load: () => import('$lib/apps/cmdb/CmdbApp.svelte')
 	},
 	{
+		id: 'fleet',
+		title: 'Fleet',
+		icon: 'M3 4h18v6H3zM3 14h18v6H3zM7 7h.01M7 17h.01M11 7h6M11 17h6',
+		permissions: ['agents.read'],
+		defaultSize: { width: 1100, height: 660 },
+		load: () => import('$lib/apps/fleet/FleetApp.svelte')
+	},
+	{
 		id: 'about',
 		title: 'About Fleetdesk',
 		icon: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 16v-4M12 8h.01',

@@ -1,6 +1,9 @@
 // The agent link: enrolment over HTTPS and the Socket.IO namespace /agent over mutual TLS. Shared by the
 // server and the agent (which bundles this file), so both sides validate the same shapes.
 import { z } from 'zod';
+import { inventoryReportSchema } from './inventory';
+import { metricsReportSchema } from './metrics';
+import { taskStatusSchema, type SignedTask } from './tasks';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 export const AGENT_NAMESPACE = '/agent';
@@ -93,6 +96,12 @@ export const helloMessage = z.object({
 });
 export type HelloMessage = z.infer<typeof helloMessage>;
 
+/** What the server decides for all agents, sent with every hello acknowledgement. */
+export interface AgentSettings {
+	/** Full inventory every N hours, first at a random offset in [0, N) after the agent starts. */
+	inventoryIntervalHours: number;
+}
+
 export type HelloAck =
 	| {
 			ok: true;
@@ -100,6 +109,7 @@ export type HelloAck =
 			lastSeq: number;
 			serverTime: string;
 			maxMessageBytes: number;
+			settings: AgentSettings;
 	  }
 	| { ok: false; error: string };
 
@@ -119,7 +129,13 @@ export const REPORT_BODIES = {
 	event: z.object({
 		level: z.enum(['info', 'warning', 'error']),
 		message: z.string().max(2000)
-	})
+	}),
+	/** A task's progress and outcome: running (with output deltas), then succeeded/failed/refused/timed-out. */
+	'task-status': taskStatusSchema,
+	/** Hardware and software inventory, full or the sections that changed. */
+	inventory: inventoryReportSchema,
+	/** Resource samples (CPU, memory, swap, filesystems, load); see docs/metrics.md. */
+	metrics: metricsReportSchema
 } as const;
 export type ReportKind = keyof typeof REPORT_BODIES;
 export type ReportBody<K extends ReportKind> = z.infer<(typeof REPORT_BODIES)[K]>;
@@ -153,7 +169,16 @@ export interface AgentToServerEvents {
 export interface ServerToAgentEvents {
 	/** Sent just before the server closes the link on purpose (revoked, replaced, shutting down). */
 	'link:closing': (m: { reason: string; code: 'revoked' | 'shutdown' | 'refused' }) => void;
+	/**
+	 * A signed task. The ack only says the agent received it (`accepted`: it passed the checks and runs;
+	 * otherwise the refusal); the outcome comes back as `task-status` reports.
+	 */
+	task: (t: SignedTask, ack: (a: TaskDeliveryAck) => void) => void;
+	/** The server has no base for inventory deltas from this agent: send a full inventory next time. */
+	'inventory:full': () => void;
 }
+
+export type TaskDeliveryAck = { accepted: true } | { accepted: false; reason: string };
 
 /** The reasons a connection is refused, as `connect_error` data: the agent stops for good on 'revoked'. */
 export type LinkRefusal = { code: 'revoked' | 'unknown-agent' | 'already-connected' | 'no-certificate' };
@@ -169,4 +194,28 @@ export interface AgentStatusEvent {
 	online: boolean;
 	revoked: boolean;
 	lastSeenAt: string | null;
+}
+
+/** Sent on /desktop to FLEET_ROOM whenever a task changes state (and with live output while it runs). */
+export interface TaskUpdateEvent {
+	id: string;
+	agentId: string;
+	deviceId: number | null;
+	kind: string;
+	state: 'queued' | 'running' | 'succeeded' | 'failed' | 'refused' | 'timed-out';
+	/** Output since the previous update, while running. */
+	stdoutDelta?: string;
+	stderrDelta?: string;
+	/** One line on what went wrong (failed, refused, timed-out). */
+	error?: string | null;
+	finishedAt?: string | null;
+}
+
+/** Sent on /desktop to FLEET_ROOM when a host's inventory has been taken into the CMDB. */
+export interface InventoryUpdateEvent {
+	/** The Device CI's key: the agent id, or 'ocs:<DEVICEID>'. */
+	key: string;
+	deviceId: number | null;
+	/** False when the report only confirmed what the CMDB already held. */
+	changed: boolean;
 }

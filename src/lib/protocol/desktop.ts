@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AgentStatusEvent, InventoryUpdateEvent, TaskUpdateEvent } from './agent';
 
 /** A window as saved in a user's layout. `app` is a key of the app registry. */
 export const windowStateSchema = z.object({
@@ -55,6 +56,12 @@ export type SendNotificationInput = z.infer<typeof sendNotificationInput>;
 export interface DesktopServerEvents {
 	notification: (n: Notification) => void;
 	'session:ended': (reason: string) => void;
+	/** To the 'fleet' room (users with agents.read): an agent went online, offline, or was revoked. */
+	'agent:status': (e: AgentStatusEvent) => void;
+	/** To the 'fleet' room: a task changed state, with live output while it runs. */
+	'task:update': (e: TaskUpdateEvent) => void;
+	/** To the 'fleet' room: a host's inventory was taken into the CMDB. */
+	'inventory:update': (e: InventoryUpdateEvent) => void;
 }
 
 /** Browser → server events on the /desktop namespace. Each is listed with its permission in DESKTOP_EVENTS. */

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { showArgsSchema, type ShowArgs } from './show';
+
+// The `show` kind's tables live in show.ts; they are part of this contract.
+export * from './show';
 
 /**
  * Signed tasks: the only way anything runs on an agent.
@@ -33,21 +37,6 @@ export const taskKindSchema = z
 
 // ---------------------------------------------------------------------------------------------
 // Per-kind arguments
-
-export const SHOW_TABLES = ['cpus', 'filesystems', 'memory', 'processes'] as const;
-export type ShowTable = (typeof SHOW_TABLES)[number];
-
-/** Default number of processes in the `processes` table (top N by CPU). */
-export const SHOW_PROCESSES_DEFAULT_LIMIT = 50;
-
-export const showArgsSchema = z.strictObject({
-	table: z.enum(SHOW_TABLES),
-	/** processes only: how many rows, top by CPU (default 50). */
-	limit: z.number().int().min(1).max(100_000).optional(),
-	/** processes only: every process, no limit. */
-	all: z.boolean().optional()
-});
-export type ShowArgs = z.output<typeof showArgsSchema>;
 
 export const EXEC_MAX_STDIN_BYTES = 1024 * 1024;
 export const EXEC_MIN_TIMEOUT_MS = 1_000;
@@ -356,88 +345,3 @@ export type TaskStatus = z.output<typeof taskStatusSchema>;
 export type RunningTaskStatus = Extract<TaskStatus, { state: 'running' }>;
 export type RefusedTaskStatus = Extract<TaskStatus, { state: 'refused' }>;
 export type FinishedTaskStatus = Extract<TaskStatus, { state: 'succeeded' | 'failed' | 'timed-out' }>;
-
-// ---------------------------------------------------------------------------------------------
-// `show` tables: the same columns on every OS. JSON carries raw numbers (bytes, percent).
-
-export interface ShowCpuRow {
-	/** CPU index, 0-based. */
-	cpu: number;
-	user: number;
-	system: number;
-	/** I/O wait; null where the OS does not report it. */
-	wait: number | null;
-	idle: number;
-}
-export interface ShowFilesystemRow {
-	size: number;
-	avail: number;
-	usedPct: number;
-	mount: string;
-	device: string;
-	type: string;
-}
-export interface ShowMemoryRow {
-	kind: 'real' | 'swap';
-	total: number;
-	used: number;
-	/** For real memory: available to programs without swapping (includes reclaimable cache). */
-	free: number;
-}
-export interface ShowProcessRow {
-	pid: number;
-	/** Virtual size, bytes. */
-	size: number;
-	/** Resident size, bytes. */
-	res: number;
-	/** Percent of one CPU over the sample (can exceed 100 for multi-threaded processes). */
-	cpu: number;
-	name: string;
-}
-export interface ShowRowsByTable {
-	cpus: ShowCpuRow;
-	filesystems: ShowFilesystemRow;
-	memory: ShowMemoryRow;
-	processes: ShowProcessRow;
-}
-export type ShowResult<T extends ShowTable = ShowTable> = {
-	[K in T]: { table: K; rows: ShowRowsByTable[K][] };
-}[T];
-
-export type ShowColumnUnit = 'int' | 'percent' | 'bytes' | 'text';
-export interface ShowColumn<T extends ShowTable = ShowTable> {
-	key: keyof ShowRowsByTable[T] & string;
-	label: string;
-	unit: ShowColumnUnit;
-}
-
-export const SHOW_COLUMNS: { [T in ShowTable]: ShowColumn<T>[] } = {
-	cpus: [
-		{ key: 'cpu', label: 'CPU', unit: 'int' },
-		{ key: 'user', label: 'USER%', unit: 'percent' },
-		{ key: 'system', label: 'SYS%', unit: 'percent' },
-		{ key: 'wait', label: 'WAIT%', unit: 'percent' },
-		{ key: 'idle', label: 'IDLE%', unit: 'percent' }
-	],
-	filesystems: [
-		{ key: 'size', label: 'SIZE', unit: 'bytes' },
-		{ key: 'avail', label: 'AVAIL', unit: 'bytes' },
-		{ key: 'usedPct', label: 'USED%', unit: 'percent' },
-		{ key: 'mount', label: 'MOUNT', unit: 'text' },
-		{ key: 'device', label: 'DEVICE', unit: 'text' },
-		{ key: 'type', label: 'TYPE', unit: 'text' }
-	],
-	memory: [
-		{ key: 'kind', label: 'MEMORY', unit: 'text' },
-		{ key: 'total', label: 'TOTAL', unit: 'bytes' },
-		{ key: 'used', label: 'USED', unit: 'bytes' },
-		{ key: 'free', label: 'FREE', unit: 'bytes' }
-	],
-	processes: [
-		{ key: 'pid', label: 'PID', unit: 'int' },
-		{ key: 'size', label: 'SIZE', unit: 'bytes' },
-		{ key: 'res', label: 'RES', unit: 'bytes' },
-		{ key: 'cpu', label: 'CPU%', unit: 'percent' },
-		{ key: 'name', label: 'NAME', unit: 'text' }
-	]
-};

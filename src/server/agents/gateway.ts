@@ -21,25 +21,49 @@ import {
 	FLEET_ROOM,
 	MAX_AGENT_MESSAGE_BYTES,
 	MAX_ENROLL_BODY_BYTES,
-	heartbeatMessage,
-	helloMessage,
 	type AgentToServerEvents,
 	type LinkRefusal,
 	type ServerToAgentEvents
 } from '../../lib/protocol/agent';
 import { ensurePki, gatewayCredentials, type GatewayCredentials } from './pki';
 import { enrollAgent, EnrollRefused } from './enroll';
-import { applyReport, ReportRefused } from './reports';
 import { emitAgentStatus } from './registry';
-import { listenAgentLinkCommands, setLocalAgentLink } from './live';
+import { handleLink } from './link';
+import { readBody, refusalLogger, sendJson } from './gateway-http';
+import { listenAgentLinkCommands, setLocalAgentLink, type AgentLinkCommand } from './live';
+import { deliverQueued, sweepTasks } from '../tasks/deliver';
+// What each kind of report does (registered before the gateway takes reports).
+import '../tasks/status';
+import '../inventory/report-handler';
+import { startInventoryWorker } from '../inventory/worker';
 
 /** A live link is held under a lease in the database, renewed while it lasts; a dead node's lease runs out. */
 const LEASE_SECONDS = 30;
 const RENEW_MS = 10_000;
 const CERT_CHECK_MS = 24 * 3600_000;
-/** Reports waiting to be applied on one link; an agent that floods past this is disconnected. */
-const MAX_PENDING_REPORTS = 1000;
-const KNOWN_EVENTS = new Set(['hello', 'heartbeat', 'report']);
+const TASK_SWEEP_MS = 30_000;
+/** Identity checks (two queries each) running at once while agents connect. */
+const MAX_CONCURRENT_CHECKS = 32;
+
+/** At most `n` holders at a time; acquire() resolves with the release function. */
+function semaphore(n: number): { acquire(): Promise<() => void> } {
+	let free = n;
+	const waiting: (() => void)[] = [];
+	const release = () => {
+		const next = waiting.shift();
+		if (next) next();
+		else free++;
+	};
+	return {
+		acquire: () =>
+			new Promise((resolve) => {
+				if (free > 0) {
+					free--;
+					resolve(release);
+				} else waiting.push(() => resolve(release));
+			})
+	};
+}
 
 export interface LinkData {
 	agentId: string;
@@ -62,10 +86,7 @@ export interface AgentGateway {
 	close(): Promise<void>;
 }
 
-/** Each agent's socket joins this room; with several nodes the room spans them (PostgreSQL adapter). */
-export function agentRoom(agentId: string): string {
-	return `agent:${agentId}`;
-}
+export { agentRoom } from './link';
 
 const KEY = Symbol.for('fleetdesk.agentGateway');
 type G = typeof globalThis & { [KEY]?: AgentGateway };
@@ -86,49 +107,6 @@ export function agentIdOf(peer: PeerCertificate | undefined): string | null {
 	if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
 	const cn = peer.subject?.CN;
 	return cn === uris[0] ? id : null;
-}
-
-/** Logs refusals, at most 60 lines a minute: a flood of bad clients must not flood the log. */
-function refusalLogger() {
-	let windowStart = 0;
-	let lines = 0;
-	let suppressed = 0;
-	return (address: string, reason: string) => {
-		const now = Date.now();
-		if (now - windowStart > 60_000) {
-			if (suppressed)
-				console.warn(`agent gateway: ${suppressed} more refusals in the last minute not logged`);
-			windowStart = now;
-			lines = 0;
-			suppressed = 0;
-		}
-		if (++lines > 60) suppressed++;
-		else console.warn(`agent gateway: refused ${address || 'unknown address'}: ${reason}`);
-	};
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-	return new Promise((resolve, reject) => {
-		const chunks: Buffer[] = [];
-		let size = 0;
-		req.on('data', (c: Buffer) => {
-			size += c.length;
-			if (size > limit) {
-				resolve(null);
-				req.destroy();
-				return;
-			}
-			chunks.push(c);
-		});
-		req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-		req.on('error', reject);
-	});
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-	if (res.headersSent) return;
-	res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-	res.end(JSON.stringify(body));
 }
 
 /** Desktop sockets of users who may see agents join the 'fleet' room, where agent state changes are sent. */
@@ -277,6 +255,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	const ns: AgentNamespace = io.of(AGENT_NAMESPACE);
 
 	const leaseUntil = sql`now() + make_interval(secs => ${LEASE_SECONDS})`;
+	const checks = semaphore(MAX_CONCURRENT_CHECKS);
 
 	ns.use(async (socket, next) => {
 		const addr = socket.handshake.address;
@@ -286,6 +265,9 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 			err.data = { code };
 			next(err);
 		};
+		// After a server restart every agent reconnects at once: a bounded number of identity checks run at a
+		// time, so the database pool and the event loop are not swamped (the rest wait their turn).
+		const done = await checks.acquire();
 		try {
 			const who = await identify(socket.request.socket as TLSSocket);
 			if (!('agent' in who)) {
@@ -327,6 +309,8 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 		} catch (e) {
 			console.error('agent gateway: identity check failed:', e);
 			next(new Error('The server could not check this agent.'));
+		} finally {
+			done();
 		}
 	});
 
@@ -346,116 +330,29 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 			});
 	}
 
-	ns.on('connection', (socket) => {
-		const d = socket.data;
-		const addr = socket.handshake.address;
-		local.set(d.agentId, socket);
-		void socket.join(agentRoom(d.agentId));
-		console.log(`agent gateway: agent ${d.agentId} (${d.hostname}) connected from ${addr}`);
-		emitAgentStatus({
-			agentId: d.agentId,
-			deviceId: d.deviceId,
-			online: true,
-			revoked: false,
-			lastSeenAt: new Date().toISOString()
-		});
+	ns.on('connection', (socket) =>
+		handleLink(socket, {
+			db,
+			settings: { inventoryIntervalHours: rt.config.agent.inventoryIntervalHours },
+			local,
+			logRefusal,
+			deliver,
+			release,
+			closing: () => closing
+		})
+	);
 
-		socket.on('hello', async (m, ack) => {
-			if (typeof ack !== 'function') return;
-			const p = helloMessage.safeParse(m);
-			if (!p.success || p.data.agentId !== d.agentId) {
-				logRefusal(
-					addr,
-					`agent ${d.agentId}: bad hello (${p.success ? 'names another agent' : 'malformed'})`
-				);
-				ack({ ok: false, error: 'This hello is malformed or names another agent.' });
-				socket.disconnect(true);
-				return;
-			}
-			try {
-				const [row] = await db
-					.update(agents)
-					.set({ agentVersion: p.data.agentVersion, os: p.data.os, droppedReports: p.data.dropped })
-					.where(eq(agents.id, d.agentId))
-					.returning({ lastSeq: agents.lastSeq });
-				ack({
-					ok: true,
-					lastSeq: row?.lastSeq ?? 0,
-					serverTime: new Date().toISOString(),
-					maxMessageBytes: MAX_AGENT_MESSAGE_BYTES
-				});
-			} catch (e) {
-				console.error('agent gateway: hello failed:', e);
-				ack({ ok: false, error: 'The server could not register this link; try again.' });
-			}
-		});
-
-		// Last-seen is written by the lease renewal for all links at once; a heartbeat writes only news.
-		let dropped = -1;
-		socket.on('heartbeat', (m) => {
-			const p = heartbeatMessage.safeParse(m);
-			if (!p.success) return logRefusal(addr, `agent ${d.agentId}: malformed heartbeat`);
-			if (p.data.dropped === dropped) return;
-			dropped = p.data.dropped;
-			void db
-				.update(agents)
-				.set({ droppedReports: p.data.dropped })
-				.where(eq(agents.id, d.agentId))
-				.catch((e) => console.error('agent gateway: heartbeat update failed:', e.message));
-		});
-
-		// Reports are applied one at a time, in the order they arrived.
-		let chain = Promise.resolve();
-		let pending = 0;
-		socket.on('report', (r, ack) => {
-			if (typeof ack !== 'function')
-				return logRefusal(addr, `agent ${d.agentId}: report without acknowledgement`);
-			if (++pending > MAX_PENDING_REPORTS) {
-				logRefusal(
-					addr,
-					`agent ${d.agentId}: more than ${MAX_PENDING_REPORTS} reports waiting; disconnected`
-				);
-				socket.disconnect(true);
-				return;
-			}
-			chain = chain.then(async () => {
-				try {
-					ack(await applyReport(db, d.agentId, r));
-				} catch (e) {
-					if (e instanceof ReportRefused) {
-						logRefusal(addr, `agent ${d.agentId}: ${e.message}`);
-						ack({ ok: false, error: e.message, retry: false });
-					} else {
-						console.error(`agent gateway: applying a report from ${d.agentId} failed:`, e);
-						ack({
-							ok: false,
-							error: 'The server failed to apply this report; send it again later.',
-							retry: true
-						});
-					}
-				} finally {
-					pending--;
-				}
-			});
-		});
-
-		socket.onAny((event: string, ...args: unknown[]) => {
-			if (KNOWN_EVENTS.has(event)) return;
-			logRefusal(addr, `agent ${d.agentId}: unknown message type "${String(event).slice(0, 60)}"`);
-			const ack = args[args.length - 1];
-			if (typeof ack === 'function')
-				ack({ ok: false, error: `Unknown message type "${event}".`, retry: false });
-		});
-
-		socket.on('disconnect', (reason) => {
-			if (local.get(d.agentId) === socket) local.delete(d.agentId);
-			console.log(`agent gateway: agent ${d.agentId} (${d.hostname}) disconnected: ${reason}`);
-			if (!closing)
-				void release(d).catch((e) =>
-					console.error('agent gateway: could not record a disconnect:', e.message)
-				);
-		});
-	});
+	function deliver(agentId: string): void {
+		const s = local.get(agentId);
+		if (s)
+			void deliverQueued(db, agentId, s).catch((e) =>
+				console.error(`agent gateway: delivering tasks to ${agentId} failed:`, (e as Error).message)
+			);
+	}
+	function onLinkCommand(c: AgentLinkCommand): void {
+		if (c.type === 'deliver') deliver(c.agentId);
+		else disconnectLocal(c.agentId, c.reason);
+	}
 
 	function disconnectLocal(agentId: string, reason: string): void {
 		const s = local.get(agentId);
@@ -464,17 +361,26 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 		s.emit('link:closing', { reason, code: 'revoked' });
 		s.disconnect(true);
 	}
-	const bus = rt.database.pool
-		? listenAgentLinkCommands(rt.database.pool, (c) => disconnectLocal(c.agentId, c.reason))
-		: null;
+	const bus = rt.database.pool ? listenAgentLinkCommands(rt.database.pool, onLinkCommand) : null;
 	if (bus) await Promise.race([bus.ready, new Promise((r) => setTimeout(r, 5000))]);
-	else setLocalAgentLink((c) => disconnectLocal(c.agentId, c.reason));
+	else setLocalAgentLink(onLinkCommand);
+
+	const taskSweep = setInterval(
+		() =>
+			void sweepTasks(db).catch((e) =>
+				console.error('agent gateway: task sweep failed:', (e as Error).message)
+			),
+		TASK_SWEEP_MS
+	);
+	taskSweep.unref();
+	startInventoryWorker(rt, server); // reconciles stored inventories in batches; stops when `server` closes
 
 	// Renew the leases of our live links (and last-seen) in one statement; a link whose lease another node
 	// took over while we could not reach the database is closed.
 	const renew = setInterval(async () => {
 		const ids = [...local.values()].map((s) => s.data.connId);
 		if (!ids.length || closing) return;
+		const renewing = new Set(ids);
 		try {
 			const kept = new Set<string>();
 			for (let i = 0; i < ids.length; i += 1000) {
@@ -486,7 +392,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 				for (const r of rows) kept.add(r.connId!);
 			}
 			for (const s of local.values())
-				if (ids.includes(s.data.connId) && !kept.has(s.data.connId)) {
+				if (renewing.has(s.data.connId) && !kept.has(s.data.connId)) {
 					console.warn(`agent gateway: agent ${s.data.agentId} lost its lease; disconnecting`);
 					s.disconnect(true);
 				}
@@ -522,6 +428,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	} catch (e) {
 		clearInterval(renew);
 		clearInterval(certCheck);
+		clearInterval(taskSweep);
 		bus?.close();
 		setLocalAgentLink(undefined);
 		io.close();
@@ -548,6 +455,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 			closing = true;
 			clearInterval(renew);
 			clearInterval(certCheck);
+			clearInterval(taskSweep);
 			bus?.close();
 			setLocalAgentLink(undefined);
 			if ((globalThis as G)[KEY] === gateway) (globalThis as G)[KEY] = undefined;

@@ -21,6 +21,8 @@ export interface ReportContext {
 	agentId: string;
 	seq: number;
 	at: Date;
+	/** Runs `fn` once the report's transaction has committed (live events: never announce what may roll back). */
+	afterCommit(fn: () => void): void;
 }
 
 type Handler<K extends ReportKind> = (ctx: ReportContext, body: ReportBody<K>) => Promise<void>;
@@ -42,7 +44,24 @@ registerReportHandler('event', async (ctx, body) => {
 		.values({ agentId: ctx.agentId, seq: ctx.seq, at: ctx.at, level: body.level, message: body.message });
 });
 
-export class ReportRefused extends Error {}
+const REFUSED = Symbol.for('fleetdesk.reportRefused');
+
+/** A report that will never be accepted (malformed, not allowed): the agent drops it instead of re-sending. */
+export class ReportRefused extends Error {
+	readonly [REFUSED] = true;
+	constructor(message: string) {
+		super(message);
+		this.name = 'ReportRefused';
+	}
+}
+
+/**
+ * By brand, not `instanceof`: the SvelteKit bundle and the server bundle each have their own copy of this
+ * class, and a handler registered from either copy throws its own.
+ */
+export function isReportRefused(e: unknown): e is ReportRefused {
+	return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[REFUSED] === true;
+}
 
 /** Validates and applies one report from `agentId`; throws ReportRefused (nothing written) for a bad one. */
 export async function applyReport(db: Db, agentId: string, raw: unknown): Promise<ReportAck> {
@@ -59,7 +78,8 @@ export async function applyReport(db: Db, agentId: string, raw: unknown): Promis
 		throw new ReportRefused(`malformed ${env.kind} report: ${body.error.issues[0]?.message ?? 'invalid'}`);
 	const handler = handlers().get(env.kind);
 	if (!handler) throw new ReportRefused(`no handler for report kind "${env.kind}" on this server`);
-	return db.transaction(async (tx) => {
+	const after: (() => void)[] = [];
+	const ack = await db.transaction(async (tx) => {
 		const t = tx as unknown as Db;
 		const [claimed] = await t
 			.update(agents)
@@ -67,7 +87,18 @@ export async function applyReport(db: Db, agentId: string, raw: unknown): Promis
 			.where(and(eq(agents.id, agentId), lt(agents.lastSeq, env.seq)))
 			.returning({ id: agents.id });
 		if (!claimed) return { ok: true, duplicate: true } as const;
-		await handler({ db: t, agentId, seq: env.seq, at: new Date(env.at) }, body.data);
+		await handler(
+			{ db: t, agentId, seq: env.seq, at: new Date(env.at), afterCommit: (fn) => after.push(fn) },
+			body.data
+		);
 		return { ok: true, duplicate: false } as const;
 	});
+	for (const fn of after) {
+		try {
+			fn();
+		} catch (e) {
+			console.error(`after applying a ${env.kind} report from ${agentId}:`, e);
+		}
+	}
+	return ack;
 }

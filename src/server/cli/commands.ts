@@ -9,6 +9,7 @@ import { ZodError } from 'zod';
 import { readableZodError } from '../trpc/trpc';
 import { CMDB_USAGE, runCmdbCommand } from './cmdb';
 import { AGENTS_USAGE, runAgentsCommand } from './agents';
+import { TASKS_USAGE, runTasksCommand } from './tasks';
 
 export interface CliResult {
 	code: number;
@@ -26,6 +27,7 @@ export const USAGE = `Usage: fleetdesk <command>
   role list                      list roles and their permissions
 ${CMDB_USAGE}
 ${AGENTS_USAGE}
+${TASKS_USAGE}
   help                           show this text
 
 Configuration comes from the same environment variables as the server (DATABASE_URL, FLEETDESK_DATA_DIR).`;
@@ -56,6 +58,7 @@ export async function runCommand(db: Db, actor: Actor, argv: string[], stdin: st
 	const out: string[] = [];
 	if (argv[0] === 'cmdb') return runCmdbCommand(db, actor, argv.slice(1));
 	if (argv[0] === 'token' || argv[0] === 'agent') return runAgentsCommand(db, actor, argv);
+	if (argv[0] === 'task') return runTasksCommand(db, actor, argv);
 	try {
 		const { values, positionals } = parseArgs({
 			args: argv,

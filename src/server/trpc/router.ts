@@ -10,6 +10,11 @@ import { systemRouter } from './routers/system';
 import { cmdbRouter } from './routers/cmdb';
 import { apiTokensRouter } from './routers/api-tokens';
 import { agentsRouter } from './routers/agents';
+import { metricsRouter } from './routers/metrics';
+import { fleetRouter } from './routers/fleet';
+import { tasksRouter } from './routers/tasks';
+import { ocsRouter } from './routers/ocs';
+import { inventoryRouter } from './routers/inventory';
 
 export const appRouter = router({
 	users: usersRouter,
@@ -22,7 +27,12 @@ export const appRouter = router({
 	system: systemRouter,
 	cmdb: cmdbRouter,
 	apiTokens: apiTokensRouter,
-	agents: agentsRouter
+	agents: agentsRouter,
+	metrics: metricsRouter,
+	fleet: fleetRouter,
+	tasks: tasksRouter,
+	ocs: ocsRouter,
+	inventory: inventoryRouter
 });
 
 export type AppRouter = typeof appRouter;

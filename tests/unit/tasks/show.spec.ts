@@ -1,11 +1,17 @@
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHOW_COLUMNS, SHOW_TABLES, type ShowResult, type ShowTable } from '../../../src/lib/protocol/tasks';
+import {
+	SHOW_COLUMNS,
+	SHOW_TABLES,
+	formatBytes,
+	formatShowTable,
+	type ShowResult,
+	type ShowTable
+} from '../../../src/lib/protocol/show';
 import { signTask } from '../../../src/server/tasks/sign';
 import { runShowCommand } from '../../../agent/src/cli-show';
 import { collectShow, type CollectOptions } from '../../../agent/src/show/collect';
-import { formatBytes, formatShowTable } from '../../../agent/src/show/format';
 import { parseProcStat } from '../../../agent/src/show/linux-proc';
 import { runTask } from '../../../agent/src/tasks/runner';
 import { AGENT_ID, context, keyPair } from './helpers';

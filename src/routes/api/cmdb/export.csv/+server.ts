@@ -2,7 +2,7 @@ import type { RequestHandler } from './$types';
 import { runtime } from '$server/runtime';
 import { prepareExport } from '$server/cmdb/export';
 import { contentDisposition } from '$server/cmdb/document-types';
-import { authorise, errorResponse, jsonError } from '../guard';
+import { authorise, errorResponse, jsonError } from '$server/http/route-guard';
 
 /**
  * GET /api/cmdb/export.csv?class=X&q=…&sort=…&dir=asc|desc&columns=a,b,c — the list as filtered, as

@@ -6,7 +6,7 @@ import { idleCsv, idleCsvFilename } from '$server/metrics/idle-csv';
 import { contentDisposition } from '$server/cmdb/document-types';
 import { readableZodError } from '$server/trpc/trpc';
 import { idleQuerySchema } from '$lib/protocol/metrics';
-import { authorise, errorResponse, jsonError } from '../../cmdb/guard';
+import { authorise, errorResponse, jsonError } from '$server/http/route-guard';
 
 /**
  * GET /api/metrics/idle.csv?thresholdPct=3&days=7&sort=avgCpu&dir=asc — the idle-servers report as

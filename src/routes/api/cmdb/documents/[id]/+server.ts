@@ -2,7 +2,7 @@ import type { RequestHandler } from './$types';
 import { runtime } from '$server/runtime';
 import { readDocument } from '$server/cmdb/documents';
 import { contentDisposition } from '$server/cmdb/document-types';
-import { authorise, errorResponse, idParam, jsonError } from '../../guard';
+import { authorise, errorResponse, idParam, jsonError } from '$server/http/route-guard';
 
 /**
  * GET /api/cmdb/documents/:id — the stored bytes, always as an attachment and never sniffed or rendered

@@ -1,7 +1,7 @@
 import type { RequestHandler } from './$types';
 import { runtime } from '$server/runtime';
 import { MAX_DOCUMENT_BYTES, uploadDocument } from '$server/cmdb/documents';
-import { authorise, errorResponse, idParam, jsonError } from '../../../guard';
+import { authorise, errorResponse, idParam, jsonError } from '$server/http/route-guard';
 
 const tooLarge = () =>
 	jsonError(413, `The file is too large; documents can be at most ${MAX_DOCUMENT_BYTES / 2 ** 20} MB.`);

@@ -1,10 +1,10 @@
-// Shared by the CMDB's plain HTTP routes (export, document upload and download): the same permission
-// check as tRPC, and the one error shape `{ error: { message } }`.
+// Shared by the plain HTTP routes outside tRPC and the REST API (CMDB export and documents, the idle-servers
+// CSV): the same permission check as tRPC, and the one error shape `{ error: { message } }`.
 import type { RequestEvent } from '@sveltejs/kit';
-import type { Action } from '$lib/protocol/permissions';
-import { can } from '$server/auth/permissions';
-import type { Actor } from '$server/audit/audit';
-import { UserError } from '$server/errors';
+import type { Action } from '../../lib/protocol/permissions';
+import { can } from '../auth/permissions';
+import type { Actor } from '../audit/audit';
+import { UserError } from '../errors';
 
 export function jsonError(status: number, message: string): Response {
 	return new Response(JSON.stringify({ error: { message } }), {
@@ -40,7 +40,7 @@ export function errorResponse(e: unknown): Response {
 		const status = 'status' in e && typeof e.status === 'number' ? e.status : STATUS[e.code];
 		return jsonError(status, e.message);
 	}
-	console.error('CMDB HTTP route failed:', e);
+	console.error('HTTP route failed:', e);
 	return jsonError(500, 'The server failed to do this; the error is in its log.');
 }
 

@@ -118,24 +118,17 @@ files allowed here, and a join token allows up to 10,000 enrolments; the run tak
 
 /** What the B1 measurements point at (November 2026); shown while a target is missed. */
 function whyB1Misses(): string {
-	return `Why it misses, and what would fix it. Memory: Socket.IO adds about 10–12 KiB of JavaScript per link over
-the bare \`ws\` server (its Socket, Client and engine socket objects, the room set, five listeners per link in the
-gateway) and keeps each link's first HTTP request (an IncomingMessage with its headers) for the link's life;
-Socket.IO's own guidance is to drop it (\`io.engine.on('connection', (raw) => { raw.request = null })\`), which
-the gateway can do once its namespace middleware has read the peer certificate (it reads
-\`socket.request.socket\` there, so the request must go after the middleware, e.g. in the \`connection\`
-handler, or the certificate must be read at \`allowRequest\` and kept in \`socket.data\`). On PGlite part of
-the growth is the embedded database's own memory (it lives in the server process). Idle CPU: the lease renewal
-every 10 s (one UPDATE … RETURNING of all 2,000 rows) and 200 Socket.IO pings a second; on PGlite the database
-runs on the server's own thread, so its work counts here. After each renewal the gateway checks every link
-with \`ids.includes(…)\` over the array of all ids: quadratic, 4 million comparisons every 10 s at 2,000 links,
-100 million at 10,000 (a \`Set\` makes it linear). Renewing every 15–20 s with a 45–60 s lease would roughly halve
-the rest. Restart: the event loop
-stalls (see the delay during reconnection) because 2,000 TLS handshakes, identity checks and lease updates
-arrive within a few seconds and run on the one thread (and on PGlite every query too); a concurrency limit on
-the gateway's identity check (queueing handshakes rather than running them all at once) would keep the loop
-responsive for the desktop. The agents' default backoff spreads a restart over about 20 s, which is what
-the full-jitter window reaches after a 5 s outage.`;
+	return `What the measurements point at (November 2026, after the gateway began dropping each link's HTTP request,
+renewing leases linearly and bounding concurrent identity checks at 32). Memory: Socket.IO still adds about
+10–15 KiB of JavaScript per link over the bare \`ws\` server (its Socket, Client and engine socket objects, the
+room set, the gateway's listeners); the RSS measure varies between runs (a second run the same hour measured
+×1.91 on PostgreSQL and ×1.29 on PGlite), so the memory target is met in some runs, not reliably. Idle CPU on
+PGlite: the embedded database runs on the server's own thread, so the lease renewal (one UPDATE … RETURNING of
+all links) counts there, on top of Socket.IO's pings (200 a second at a 10 s interval). A run with renewal every
+15 s (45 s lease) and pings every 20 s measured 5.10 % instead of 5.17 %: within noise, so it was not kept; the
+remaining cost is in PGlite and the per-link Socket.IO work, not in these intervals. Restart: all agents are back
+within the full-jitter window; the event loop still stalls for up to a few seconds while the TLS handshakes
+arrive (they run on the one thread).`;
 }
 
 function b8Section(results: B8Result[]): string {

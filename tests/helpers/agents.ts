@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { ROOT } from './server';
+import { ROOT, trpcCall } from './server';
 
 export const AGENT_BUNDLE = path.join(ROOT, 'agent', 'dist', 'fleetdesk-agent.js');
 
@@ -139,6 +139,38 @@ export function agentFiles(dir: string): AgentFiles {
 		ca: read('ca.crt'),
 		agentId: (JSON.parse(read('identity.json')) as { agentId: string }).agentId
 	};
+}
+
+/**
+ * Creates a join token for device group `groupId` (as the signed-in `cookie`) and enrols a real agent process
+ * with it into a fresh directory: the identity it stored.
+ */
+export async function enrollWithNewToken(
+	server: { url: string; agentPort: number },
+	cookie: string,
+	groupId: number
+): Promise<{ dir: string } & AgentFiles> {
+	const r = await trpcCall(
+		server.url,
+		cookie,
+		'agents.tokens.create',
+		{ groupId, ttlSeconds: 600 },
+		'mutation'
+	);
+	if (r.status !== 200) throw new Error(`agents.tokens.create: ${r.status} ${JSON.stringify(r.body)}`);
+	const { token } = r.body.result!.data as { token: string };
+	const dir = tempDir();
+	const e = await agentCmd([
+		'enroll',
+		'--server',
+		`https://127.0.0.1:${server.agentPort}`,
+		'--token',
+		token,
+		'--dir',
+		dir
+	]);
+	if (e.code !== 0) throw new Error(`fleetdesk-agent enroll failed (${e.code}): ${e.stderr}`);
+	return { dir, ...agentFiles(dir) };
 }
 
 /** A raw link to the gateway with the given client certificate: resolves connected or rejects with the reason. */

@@ -14,11 +14,12 @@ import {
 	agentFiles,
 	buildAgent,
 	cli,
+	enrollWithNewToken,
 	rawLink,
+	type RunningAgent,
 	startAgent,
 	tempDir,
-	until,
-	type RunningAgent
+	until
 } from '../helpers/agents';
 
 describe('the agent link, without a server', () => {
@@ -84,25 +85,7 @@ describe.each(await dbKinds())('agent link on %s', (kind) => {
 	};
 	const agentRow = async (id: string) => (await call<AgentRow[]>('agents.list')).find((a) => a.id === id)!;
 	const events = (id: string) => call<EventRow[]>('agents.events', { id, limit: 1000 });
-	const enrolled = async () => {
-		const { token } = await call<{ token: string }>(
-			'agents.tokens.create',
-			{ groupId, ttlSeconds: 600 },
-			'mutation'
-		);
-		const dir = tempDir();
-		const r = await agentCmd([
-			'enroll',
-			'--server',
-			`https://127.0.0.1:${server.agentPort}`,
-			'--token',
-			token,
-			'--dir',
-			dir
-		]);
-		expect(r.code, r.stderr).toBe(0);
-		return { dir, ...agentFiles(dir) };
-	};
+	const enrolled = () => enrollWithNewToken(server, cookie, groupId);
 	const run = (dir: string) => {
 		const a = startAgent(dir, FAST);
 		running.push(a);

@@ -15,14 +15,13 @@ import type { SignedTask } from '../../src/lib/protocol/tasks';
 import { connectDesktop } from '../helpers/socket';
 import { ADMIN_PASSWORD, signIn, startServer, trpcCall, type RunningServer } from '../helpers/server';
 import {
-	agentCmd,
-	agentFiles,
 	buildAgent,
 	cli,
+	enrollWithNewToken,
+	type RunningAgent,
 	startAgent,
 	tempDir,
-	until,
-	type RunningAgent
+	until
 } from '../helpers/agents';
 
 const FAST = { reconnect: { baseMs: 200, capMs: 1500 }, heartbeatSeconds: 5 };
@@ -58,23 +57,7 @@ describe.each(await dbKinds())('signed tasks on %s', (kind) => {
 		return r.body.result!.data as T;
 	};
 	const enrolled = async () => {
-		const { token } = await call<{ token: string }>(
-			'agents.tokens.create',
-			{ groupId, ttlSeconds: 600 },
-			'mutation'
-		);
-		const dir = tempDir();
-		const r = await agentCmd([
-			'enroll',
-			'--server',
-			`https://127.0.0.1:${server.agentPort}`,
-			'--token',
-			token,
-			'--dir',
-			dir
-		]);
-		expect(r.code, r.stderr).toBe(0);
-		const { agentId } = agentFiles(dir);
+		const { dir, agentId } = await enrollWithNewToken(server, cookie, groupId);
 		const row = (await call<{ id: string; deviceId: number; deviceName: string }[]>('agents.list')).find(
 			(a) => a.id === agentId
 		)!;

@@ -12,14 +12,12 @@ import type { Socket } from 'socket.io-client';
 import { dbKinds, freshPostgres, openTestDb } from '../helpers/db';
 import { ADMIN_PASSWORD, signIn, startServer, trpcCall, type RunningServer } from '../helpers/server';
 import {
-	agentCmd,
-	agentFiles,
 	buildAgent,
+	enrollWithNewToken,
 	rawLink,
+	type RunningAgent,
 	startAgent,
-	tempDir,
-	until,
-	type RunningAgent
+	until
 } from '../helpers/agents';
 import { migrate, openDatabase, queryRows, type Database, type Db } from '../../src/server/db/client';
 import { agentEvents, agents, devices, inventories, notifications } from '../../src/server/db/schema';
@@ -739,25 +737,9 @@ describe.each(kinds)('inventory from a real agent on %s', (kind) => {
 		return r.body.result!.data as T;
 	};
 	const enrolled = async () => {
-		const { token } = await call<{ token: string }>(
-			'agents.tokens.create',
-			{ groupId, ttlSeconds: 600 },
-			'mutation'
-		);
-		const dir = tempDir();
-		const r = await agentCmd([
-			'enroll',
-			'--server',
-			`https://127.0.0.1:${server.agentPort}`,
-			'--token',
-			token,
-			'--dir',
-			dir
-		]);
-		expect(r.code, r.stderr).toBe(0);
-		const files = agentFiles(dir);
+		const files = await enrollWithNewToken(server, cookie, groupId);
 		const a = await call<{ deviceId: number; ciId: number }>('agents.get', { id: files.agentId });
-		return { dir, ...files, deviceId: a.deviceId, ciId: a.ciId };
+		return { ...files, deviceId: a.deviceId, ciId: a.ciId };
 	};
 	type Inv = { receivedAt: string; source: string; sections: Record<string, { value: unknown }> } | null;
 	const inventoryOf = (deviceId: number) => call<Inv>('inventory.get', { deviceId });

@@ -19,15 +19,7 @@ import { createUser } from '../../src/server/access/users';
 import { createRole, findRoleByName } from '../../src/server/access/roles';
 import type { IdleDevice, MetricsHistory, MetricsSample, TopDevice } from '../../src/lib/protocol/metrics';
 import { ADMIN_PASSWORD, signIn, startServer, trpcCall, type RunningServer } from '../helpers/server';
-import {
-	agentCmd,
-	agentFiles,
-	buildAgent,
-	startAgent,
-	tempDir,
-	until,
-	type RunningAgent
-} from '../helpers/agents';
+import { buildAgent, enrollWithNewToken, type RunningAgent, startAgent, until } from '../helpers/agents';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -375,23 +367,7 @@ describe.each(await dbKinds())('a real agent reporting resource samples, on %s',
 
 	it('samples every metricsSeconds and the samples arrive', async () => {
 		const groupId = (await call<{ id: number }>('groups.create', { name: 'metrics' }, 'mutation')).id;
-		const { token } = await call<{ token: string }>(
-			'agents.tokens.create',
-			{ groupId, ttlSeconds: 600 },
-			'mutation'
-		);
-		const dir = tempDir();
-		const enrolled = await agentCmd([
-			'enroll',
-			'--server',
-			`https://127.0.0.1:${server.agentPort}`,
-			'--token',
-			token,
-			'--dir',
-			dir
-		]);
-		expect(enrolled.code, enrolled.stderr).toBe(0);
-		const { agentId } = agentFiles(dir);
+		const { dir, agentId } = await enrollWithNewToken(server, cookie, groupId);
 		deviceId = (await call<{ id: string; deviceId: number }[]>('agents.list')).find(
 			(a) => a.id === agentId
 		)!.deviceId;

@@ -4,32 +4,26 @@
 // certificate chains to our CA and names an enrolled, non-revoked agent. See docs/agents.md.
 import crypto from 'node:crypto';
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket, PeerCertificate } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Runtime } from '../runtime';
 import { agents } from '../db/schema';
-import { UserError } from '../errors';
 import { RateLimiter } from '../auth/rate-limit';
 import { can } from '../auth/permissions';
 import type { SocketData } from '../realtime/guard';
 import {
 	AGENT_NAMESPACE,
-	AGENT_URI_PREFIX,
-	ENROLL_PATH,
 	FLEET_ROOM,
 	MAX_AGENT_MESSAGE_BYTES,
-	MAX_ENROLL_BODY_BYTES,
 	type AgentToServerEvents,
 	type LinkRefusal,
 	type ServerToAgentEvents
 } from '../../lib/protocol/agent';
 import { ensurePki, gatewayCredentials, type GatewayCredentials } from './pki';
-import { enrollAgent, EnrollRefused } from './enroll';
 import { emitAgentStatus } from './registry';
 import { handleLink } from './link';
-import { readBody, refusalLogger, sendJson } from './gateway-http';
+import { agentIdOf, handleGatewayRequest, refusalLogger, semaphore, sendJson } from './gateway-http';
 import { listenAgentLinkCommands, setLocalAgentLink, type AgentLinkCommand } from './live';
 import { deliverQueued, sweepTasks } from '../tasks/deliver';
 // What each kind of report does (registered before the gateway takes reports).
@@ -44,26 +38,6 @@ const CERT_CHECK_MS = 24 * 3600_000;
 const TASK_SWEEP_MS = 30_000;
 /** Identity checks (two queries each) running at once while agents connect. */
 const MAX_CONCURRENT_CHECKS = 32;
-
-/** At most `n` holders at a time; acquire() resolves with the release function. */
-function semaphore(n: number): { acquire(): Promise<() => void> } {
-	let free = n;
-	const waiting: (() => void)[] = [];
-	const release = () => {
-		const next = waiting.shift();
-		if (next) next();
-		else free++;
-	};
-	return {
-		acquire: () =>
-			new Promise((resolve) => {
-				if (free > 0) {
-					free--;
-					resolve(release);
-				} else waiting.push(() => resolve(release));
-			})
-	};
-}
 
 export interface LinkData {
 	agentId: string;
@@ -93,20 +67,6 @@ type G = typeof globalThis & { [KEY]?: AgentGateway };
 /** The gateway running in this process, if any (other modules emit to agents through its namespace). */
 export function agentGateway(): AgentGateway | undefined {
 	return (globalThis as G)[KEY];
-}
-
-/** The agent id in a client certificate: its SAN URI, which the CN must repeat. */
-export function agentIdOf(peer: PeerCertificate | undefined): string | null {
-	if (!peer || !peer.subjectaltname) return null;
-	const uris = peer.subjectaltname
-		.split(', ')
-		.filter((s) => s.startsWith('URI:'))
-		.map((s) => s.slice(4));
-	if (uris.length !== 1 || !uris[0].startsWith(AGENT_URI_PREFIX)) return null;
-	const id = uris[0].slice(AGENT_URI_PREFIX.length);
-	if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
-	const cn = peer.subject?.CN;
-	return cn === uris[0] ? id : null;
 }
 
 /** Desktop sockets of users who may see agents join the 'fleet' room, where agent state changes are sent. */
@@ -174,53 +134,17 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 		return { agent: a };
 	}
 
-	async function onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const tls = req.socket as TLSSocket;
-		const addr = req.socket.remoteAddress ?? '';
-		const url = new URL(req.url ?? '/', 'https://gateway');
-		if (url.pathname === ENROLL_PATH) {
-			if (req.method !== 'POST') return sendJson(res, 405, { error: 'Enrol with POST.' });
-			const wait = enrolLimiter.hit(addr);
-			if (wait) {
-				logRefusal(addr, 'too many enrolment attempts');
-				return sendJson(res, 429, {
-					error: `Too many enrolment attempts from this address: wait ${wait} s.`
-				});
-			}
-			const text = await readBody(req, MAX_ENROLL_BODY_BYTES);
-			if (text === null) {
-				logRefusal(addr, 'enrolment request too large');
-				return sendJson(res, 413, { error: 'The enrolment request is too large.' });
-			}
-			let body: unknown = null;
-			try {
-				body = JSON.parse(text);
-			} catch {
-				/* enrollAgent refuses (and audits) the malformed request */
-			}
-			try {
-				return sendJson(res, 200, await enrollAgent(db, rt.config, body, addr));
-			} catch (e) {
-				if (e instanceof EnrollRefused) return sendJson(res, e.status, { error: e.message });
-				if (e instanceof UserError) return sendJson(res, 400, { error: e.message });
-				console.error('agent enrolment failed:', e);
-				return sendJson(res, 500, {
-					error: 'The server failed to enrol this agent; the error is in its log.'
-				});
-			}
-		}
-		const who = await identify(tls).catch(() => null);
-		if (!who || !('agent' in who)) {
-			logRefusal(addr, `HTTP ${req.method} ${url.pathname}: ${who?.why ?? 'identity check failed'}`);
-			return sendJson(res, 403, { error: 'A client certificate of an enrolled agent is required.' });
-		}
-		sendJson(res, 404, { error: 'Not found.' });
-	}
 	// Registered before Socket.IO attaches: engine.io answers its own path and hands every other request here.
 	server.on(
 		'request',
 		(req, res) =>
-			void onHttp(req, res).catch((e) => {
+			void handleGatewayRequest(req, res, {
+				db,
+				config: rt.config,
+				enrolLimiter,
+				logRefusal,
+				identify
+			}).catch((e) => {
 				console.error('agent gateway request failed:', e);
 				sendJson(res, 500, { error: 'The server failed.' });
 			})

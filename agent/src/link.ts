@@ -62,6 +62,7 @@ export class Link {
 	private reportedDropped = 0;
 	private readonly listeners: [keyof ServerToAgentEvents, Listener][] = [];
 	private readonly readyHandlers: ((s: AgentSettings) => void)[] = [];
+	private readonly downHandlers: (() => void)[] = [];
 	/** The server's settings from the last accepted hello. */
 	settings: AgentSettings | null = null;
 	/** Resolves when the link stops: normally (stop()) or fatally (revoked). */
@@ -91,6 +92,40 @@ export class Link {
 		this.readyHandlers.push(fn);
 	}
 
+	/** Called each time a ready link goes down (disconnect, refused, stopped). */
+	onDown(fn: () => void): void {
+		this.downHandlers.push(fn);
+	}
+
+	/**
+	 * Sends a live event (console output, file data) now, outside the report buffer. False when the link is
+	 * not ready: the caller keeps what it must not lose and sends it again after the next ready.
+	 */
+	emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): boolean {
+		if (!this.ready || !this.socket) return false;
+		(this.socket.emit as (e: string, ...a: unknown[]) => void)(event, ...args);
+		return true;
+	}
+
+	/** Bytes the socket has queued but not yet written (backpressure for streaming modules). */
+	get pendingBytes(): number {
+		const engine = this.socket?.io.engine as unknown as
+			{ transport?: { ws?: { bufferedAmount?: number } }; writeBuffer?: unknown[] } | undefined;
+		return engine?.transport?.ws?.bufferedAmount ?? 0;
+	}
+
+	private setDown(): void {
+		if (!this.ready) return;
+		this.ready = false;
+		for (const fn of this.downHandlers) {
+			try {
+				fn();
+			} catch (e) {
+				this.log('error', `a module failed when the link went down: ${(e as Error).message}`);
+			}
+		}
+	}
+
 	start(): void {
 		this.connect();
 		this.heartbeat = setInterval(() => {
@@ -106,7 +141,7 @@ export class Link {
 	stop(e?: Error): void {
 		if (this.stopped) return;
 		this.stopped = true;
-		this.ready = false;
+		this.setDown();
 		if (this.timer) clearTimeout(this.timer);
 		if (this.heartbeat) clearInterval(this.heartbeat);
 		this.socket?.removeAllListeners();
@@ -201,7 +236,7 @@ export class Link {
 
 		s.on('disconnect', (reason) => {
 			if (s !== this.socket) return;
-			this.ready = false;
+			this.setDown();
 			this.log('info', `disconnected: ${reason}`);
 			this.retry();
 		});
@@ -209,7 +244,7 @@ export class Link {
 
 	private retry(): void {
 		if (this.stopped) return;
-		this.ready = false;
+		this.setDown();
 		const old = this.socket;
 		this.socket = null;
 		old?.removeAllListeners();

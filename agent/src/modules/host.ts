@@ -27,6 +27,9 @@ export function startModules(
 		backlog: () => deps.outbox.size,
 		on: (event, fn) => deps.link.on(event, fn),
 		onReady: (fn) => deps.link.onReady(fn),
+		onDown: (fn) => deps.link.onDown(fn),
+		emit: (event, ...args) => deps.link.emit(event, ...args),
+		pendingBytes: () => deps.link.pendingBytes,
 		settings: () => deps.link.settings,
 		registerTask: (kind, handler) => {
 			handlers[kind] = handler;

@@ -2,6 +2,7 @@
 // config. Modules never touch the socket themselves, so every link (re)connection is handled in one place.
 import type {
 	AgentSettings,
+	AgentToServerEvents,
 	ReportBody,
 	ReportKind,
 	ServerToAgentEvents
@@ -23,6 +24,12 @@ export interface ModuleContext {
 	on<E extends keyof ServerToAgentEvents>(event: E, fn: ServerToAgentEvents[E]): void;
 	/** Called each time the link is ready (after the server accepted the hello), with the server's settings. */
 	onReady(fn: (settings: AgentSettings) => void): void;
+	/** Called each time a ready link goes down. */
+	onDown(fn: () => void): void;
+	/** Sends a live event now (not buffered); false when the link is not ready. */
+	emit<E extends keyof AgentToServerEvents>(event: E, ...args: Parameters<AgentToServerEvents[E]>): boolean;
+	/** Bytes queued on the socket and not yet written: stream producers slow down past a bound. */
+	pendingBytes(): number;
 	/** The settings of the last accepted hello; null before the first. */
 	settings(): AgentSettings | null;
 	/** Runs a task kind this module implements (inventory); the tasks module verifies before calling it. */

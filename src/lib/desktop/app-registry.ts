@@ -59,6 +59,22 @@ export const APPS: AppDefinition[] = [
 		load: () => import('$lib/apps/fleet/FleetApp.svelte')
 	},
 	{
+		id: 'consoles',
+		title: 'Consoles',
+		icon: 'M3 4h18v16H3zM7 9l3 3-3 3M12 15h5',
+		permissions: ['console.view'],
+		defaultSize: { width: 980, height: 620 },
+		load: () => import('$lib/apps/consoles/ConsolesApp.svelte')
+	},
+	{
+		id: 'logs',
+		title: 'Logs',
+		icon: 'M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h8M8 9h2',
+		permissions: ['logs.read'],
+		defaultSize: { width: 1040, height: 640 },
+		load: () => import('$lib/apps/logs/LogsApp.svelte')
+	},
+	{
 		id: 'about',
 		title: 'About Fleetdesk',
 		icon: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 16v-4M12 8h.01',

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { inventoryReportSchema } from './inventory';
 import { metricsReportSchema } from './metrics';
 import { taskStatusSchema, type SignedTask } from './tasks';
+import type { ConsoleAgentToServerEvents, ConsoleServerToAgentEvents } from './consoles';
+import type { LogsAgentToServerEvents, LogsServerToAgentEvents } from './logs';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 export const AGENT_NAMESPACE = '/agent';
@@ -158,15 +160,15 @@ export type ReportEnvelope = z.infer<typeof reportEnvelope>;
 /** `retry`: the server failed (try again later); otherwise the report was refused and will never be accepted. */
 export type ReportAck = { ok: true; duplicate: boolean } | { ok: false; error: string; retry: boolean };
 
-/** Agent → server events on /agent. */
-export interface AgentToServerEvents {
+/** Agent → server events on /agent (consoles and logs add theirs in their own protocol files). */
+export interface AgentToServerEvents extends ConsoleAgentToServerEvents, LogsAgentToServerEvents {
 	hello: (m: HelloMessage, ack: (a: HelloAck) => void) => void;
 	heartbeat: (m: HeartbeatMessage) => void;
 	report: (r: ReportEnvelope, ack: (a: ReportAck) => void) => void;
 }
 
 /** Server → agent events on /agent. */
-export interface ServerToAgentEvents {
+export interface ServerToAgentEvents extends ConsoleServerToAgentEvents, LogsServerToAgentEvents {
 	/** Sent just before the server closes the link on purpose (revoked, replaced, shutting down). */
 	'link:closing': (m: { reason: string; code: 'revoked' | 'shutdown' | 'refused' }) => void;
 	/**

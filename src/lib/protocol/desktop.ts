@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { AgentStatusEvent, InventoryUpdateEvent, TaskUpdateEvent } from './agent';
+import { CONSOLE_EVENTS, type ConsoleClientEvents, type ConsoleServerEvents } from './consoles';
+import { LOGS_EVENTS, type LogsClientEvents, type LogsServerEvents } from './logs';
 
 /** A window as saved in a user's layout. `app` is a key of the app registry. */
 export const windowStateSchema = z.object({
@@ -53,7 +55,7 @@ export const sendNotificationInput = z.object({
 export type SendNotificationInput = z.infer<typeof sendNotificationInput>;
 
 /** Server → browser events on the /desktop namespace. */
-export interface DesktopServerEvents {
+export interface DesktopServerEvents extends ConsoleServerEvents, LogsServerEvents {
 	notification: (n: Notification) => void;
 	'session:ended': (reason: string) => void;
 	/** To the 'fleet' room (users with agents.read): an agent went online, offline, or was revoked. */
@@ -65,10 +67,12 @@ export interface DesktopServerEvents {
 }
 
 /** Browser → server events on the /desktop namespace. Each is listed with its permission in DESKTOP_EVENTS. */
-export interface DesktopClientEvents {
+export interface DesktopClientEvents extends ConsoleClientEvents, LogsClientEvents {
 	'presence:get': (ack: (count: number) => void) => void;
 }
 
 export const DESKTOP_EVENTS = {
-	'presence:get': 'system.read'
+	'presence:get': 'system.read',
+	...CONSOLE_EVENTS,
+	...LOGS_EVENTS
 } as const satisfies Record<keyof DesktopClientEvents, string>;

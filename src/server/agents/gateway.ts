@@ -29,6 +29,9 @@ import { deliverQueued, sweepTasks } from '../tasks/deliver';
 // What each kind of report does (registered before the gateway takes reports).
 import '../tasks/status';
 import '../inventory/report-handler';
+// Modules with their own link events (registered before the first link).
+import '../consoles/link';
+import '../logs/link';
 import { startInventoryWorker } from '../inventory/worker';
 
 /** A live link is held under a lease in the database, renewed while it lasts; a dead node's lease runs out. */

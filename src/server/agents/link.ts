@@ -8,7 +8,8 @@ import {
 	MAX_AGENT_MESSAGE_BYTES,
 	heartbeatMessage,
 	helloMessage,
-	type AgentSettings
+	type AgentSettings,
+	type AgentToServerEvents
 } from '../../lib/protocol/agent';
 import type { AgentSocket, LinkData } from './gateway';
 import type { RefusalLog } from './gateway-http';
@@ -17,7 +18,32 @@ import { emitAgentStatus } from './registry';
 
 /** Reports waiting to be applied on one link; an agent that floods past this is disconnected. */
 const MAX_PENDING_REPORTS = 1000;
-const KNOWN_EVENTS = new Set(['hello', 'heartbeat', 'report']);
+const CORE_EVENTS = ['hello', 'heartbeat', 'report'];
+
+/**
+ * A server module that handles its own link events (consoles: pipe output and state; logs: file reads).
+ * It registers once at import time; `attach` runs for every new link, before the hello. Events not named
+ * by the core or a module are refused as unknown.
+ */
+export interface LinkModule {
+	name: string;
+	events: readonly (keyof AgentToServerEvents)[];
+	attach(socket: AgentSocket, deps: { db: Db }): void;
+}
+
+const MODULES_KEY = Symbol.for('fleetdesk.agentLinkModules');
+type G = typeof globalThis & { [MODULES_KEY]?: Map<string, LinkModule> };
+function linkModules(): Map<string, LinkModule> {
+	return ((globalThis as G)[MODULES_KEY] ??= new Map());
+}
+
+export function registerLinkModule(m: LinkModule): void {
+	linkModules().set(m.name, m);
+}
+
+function knownEvents(): Set<string> {
+	return new Set([...CORE_EVENTS, ...[...linkModules().values()].flatMap((m) => m.events)]);
+}
 
 /** Each agent's socket joins this room; with several nodes the room spans them (PostgreSQL adapter). */
 export function agentRoom(agentId: string): string {
@@ -131,8 +157,16 @@ export function handleLink(socket: AgentSocket, deps: LinkDeps): void {
 		});
 	});
 
+	for (const m of linkModules().values()) {
+		try {
+			m.attach(socket, { db });
+		} catch (e) {
+			console.error(`agent gateway: link module ${m.name} failed on ${d.agentId}:`, e);
+		}
+	}
+	const known = knownEvents();
 	socket.onAny((event: string, ...args: unknown[]) => {
-		if (KNOWN_EVENTS.has(event)) return;
+		if (known.has(event)) return;
 		logRefusal(addr, `agent ${d.agentId}: unknown message type "${String(event).slice(0, 60)}"`);
 		const ack = args[args.length - 1];
 		if (typeof ack === 'function')

@@ -9,3 +9,4 @@ export * from './tasks';
 export * from './metrics';
 export * from './ocs';
 export * from './inventory';
+export * from './consoles';

@@ -16,7 +16,9 @@ export const GLOBAL_ACTIONS = [
 	'cmdb.write',
 	'cmdb.model',
 	'agents.read',
-	'agents.manage'
+	'agents.manage',
+	'consoles.manage',
+	'logs.manage'
 ] as const;
 
 export const DEVICE_ACTIONS = [
@@ -47,6 +49,8 @@ export const ACTION_LABELS: Record<Action, string> = {
 	'cmdb.model': 'Change the CMDB data model',
 	'agents.read': 'See agents, their state and join tokens',
 	'agents.manage': 'Create join tokens and revoke agents',
+	'consoles.manage': 'Create, change and delete consoles and their credentials',
+	'logs.manage': 'Manage log pattern rules, watched files and access-log forwarding',
 	'console.view': 'View consoles',
 	'console.write': 'Type into consoles',
 	'console.break': 'Send break / take over consoles',

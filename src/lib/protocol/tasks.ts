@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { showArgsSchema, type ShowArgs } from './show';
+import {
+	consoleCloseArgsSchema,
+	consoleOpenArgsSchema,
+	type ConsoleCloseArgs,
+	type ConsoleOpenArgs
+} from './consoles';
 
 // The `show` kind's tables live in show.ts; they are part of this contract.
 export * from './show';
@@ -24,8 +30,17 @@ export const TASK_MAX_CLOCK_SKEW_MS = 30_000;
 export const TASK_MAX_SIGNED_BYTES = 4 * 1024 * 1024;
 
 /** Kinds this protocol version defines. The kind field is an open string so later kinds fit. */
-export const KNOWN_TASK_KINDS = ['inventory', 'show', 'exec'] as const;
+export const KNOWN_TASK_KINDS = ['inventory', 'show', 'exec', 'console-open', 'console-close'] as const;
 export type KnownTaskKind = (typeof KNOWN_TASK_KINDS)[number];
+/**
+ * Kinds a user may start directly (desktop dialog, `fleetdesk task run`). The console kinds are started only
+ * by the console broker, which checks the user's console grants first.
+ */
+export const USER_TASK_KINDS = ['inventory', 'show', 'exec'] as const satisfies readonly KnownTaskKind[];
+export type UserTaskKind = (typeof USER_TASK_KINDS)[number];
+export function isUserTaskKind(kind: string): kind is UserTaskKind {
+	return (USER_TASK_KINDS as readonly string[]).includes(kind);
+}
 export type TaskKind = KnownTaskKind | (string & {});
 
 export const taskKindSchema = z
@@ -133,13 +148,17 @@ export type InventoryArgs = z.output<typeof inventoryArgsSchema>;
 export const TASK_ARGS_SCHEMAS = {
 	inventory: inventoryArgsSchema,
 	show: showArgsSchema,
-	exec: execArgsSchema
+	exec: execArgsSchema,
+	'console-open': consoleOpenArgsSchema,
+	'console-close': consoleCloseArgsSchema
 } satisfies Record<KnownTaskKind, z.ZodType>;
 
 export interface TaskArgsByKind {
 	inventory: InventoryArgs;
 	show: ShowArgs;
 	exec: ExecArgs;
+	'console-open': ConsoleOpenArgs;
+	'console-close': ConsoleCloseArgs;
 }
 export type TaskArgsInputByKind = {
 	[K in KnownTaskKind]: z.input<(typeof TASK_ARGS_SCHEMAS)[K]>;

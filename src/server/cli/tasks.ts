@@ -13,7 +13,7 @@ import {
 	FINAL_TASK_STATES,
 	SHOW_TABLES,
 	formatShowTable,
-	isKnownTaskKind,
+	isUserTaskKind,
 	type ShowResult
 } from '../../lib/protocol/tasks';
 import type { CliResult } from './commands';
@@ -90,7 +90,7 @@ export async function runTasksCommand(db: Db, actor: Actor, argv: string[]): Pro
 			case 'run': {
 				if (!values.device) throw new UserError('Name the device: `fleetdesk task run --device NAME …`.');
 				const kind = values.kind ?? '';
-				if (!isKnownTaskKind(kind))
+				if (!isUserTaskKind(kind))
 					throw new UserError('Say which kind of task: --kind show, exec or inventory.');
 				const timeoutMs = values.timeout ? parseDuration(values.timeout) : undefined;
 				const deviceId = await deviceIdByName(db, values.device);

@@ -4,9 +4,9 @@ import { can } from '../../auth/permissions';
 import { UserError } from '../../errors';
 import { startTask, startTasks } from '../../tasks/dispatch';
 import { getTask, listTasks } from '../../tasks/queries';
-import { KNOWN_TASK_KINDS, TASK_MAX_LIFETIME_MS } from '../../../lib/protocol/tasks';
+import { USER_TASK_KINDS, TASK_MAX_LIFETIME_MS } from '../../../lib/protocol/tasks';
 
-const kind = z.enum(KNOWN_TASK_KINDS, 'The kind of task is inventory, show or exec');
+const kind = z.enum(USER_TASK_KINDS, 'The kind of task is inventory, show or exec');
 const deviceId = z.number().int().positive('That is not a device');
 /** Arguments are checked against the kind's own schema when the task is signed (errors name the field). */
 const args = z.unknown().default({});

@@ -7,7 +7,10 @@ import { ALL_ACTIONS } from '$lib/protocol/permissions';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
 	if (!locals.user)
-		redirect(303, `/login${url.pathname === '/' ? '' : `?next=${encodeURIComponent(url.pathname)}`}`);
+		redirect(
+			303,
+			`/login${url.pathname === '/' && !url.search ? '' : `?next=${encodeURIComponent(url.pathname + url.search)}`}`
+		);
 	if (!can(locals.user, 'desktop.use')) redirect(303, '/login');
 	const rt = runtime();
 	return {

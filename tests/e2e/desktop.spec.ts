@@ -190,6 +190,31 @@ test.describe('desktop at 1440×900', () => {
 		await page.getByRole('button', { name: 'Send notification' }).click();
 		await expect(page.getByTestId('notifications').getByText('Deploy freeze')).toBeVisible();
 	});
+
+	test('a desktop link opens its app, in the address bar or from a notification', async ({ page }) => {
+		await freshDesktop(page);
+		await page.goto('/?app=about');
+		await expect(page.locator('[data-testid="window"][data-app="about"]')).toBeVisible();
+		await expect(page).toHaveURL(/\/$/);
+
+		await expect(page.locator('.live:not(.down)')).toBeAttached();
+		await mutate(page.request, 'desktop.notify', {
+			audience: { type: 'all' },
+			title: 'Open the admin app',
+			link: '/?app=admin'
+		});
+		const toast = page.getByTestId('toast').filter({ hasText: 'Open the admin app' });
+		await toast.getByRole('button', { name: 'Open' }).click();
+		await expect(page.locator('[data-testid="window"][data-app="admin"]')).toBeVisible();
+		await expect(toast).toHaveCount(0);
+		await expect(
+			mutate(page.request, 'desktop.notify', {
+				audience: { type: 'all' },
+				title: 'x',
+				link: 'https://evil.example/'
+			})
+		).rejects.toThrow(/desktop link/);
+	});
 });
 
 test.describe('tablet at 820×1180', () => {

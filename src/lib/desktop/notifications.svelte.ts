@@ -6,6 +6,8 @@ export interface Toast {
 	title: string;
 	body: string;
 	level: Notification['level'];
+	/** A desktop link to what the toast is about (opens a window). */
+	link: string | null;
 }
 
 const TOAST_MS = 6000;
@@ -27,13 +29,13 @@ export class NotificationCenter {
 	receive(n: Notification): void {
 		if (this.items.some((i) => i.id === n.id)) return;
 		this.items = [n, ...this.items].slice(0, 200);
-		this.toast(n.title, n.body, n.level);
+		this.toast(n.title, n.body, n.level, n.link);
 	}
 
 	/** A transient message, for the shell's own news (e.g. "layout not saved") as well as notifications. */
-	toast(title: string, body = '', level: Notification['level'] = 'info'): void {
+	toast(title: string, body = '', level: Notification['level'] = 'info', link: string | null = null): void {
 		const key = ++this.#key;
-		this.toasts = [...this.toasts, { key, title, body, level }].slice(-5);
+		this.toasts = [...this.toasts, { key, title, body, level, link }].slice(-5);
 		setTimeout(() => this.dismiss(key), level === 'error' ? TOAST_MS * 2 : TOAST_MS);
 	}
 

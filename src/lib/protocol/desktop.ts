@@ -38,7 +38,9 @@ export const notificationSchema = z.object({
 	/** Who raised it: a username, or a subsystem such as "system". */
 	from: z.string(),
 	createdAt: z.string(),
-	read: z.boolean()
+	read: z.boolean(),
+	/** A desktop link (`/?app=…`) to what the notification is about: a log line, a console, a device. */
+	link: z.string().nullable()
 });
 export type Notification = z.infer<typeof notificationSchema>;
 
@@ -50,7 +52,12 @@ export const sendNotificationInput = z.object({
 	]),
 	title: z.string().trim().min(1, 'Give the notification a title').max(200),
 	body: z.string().max(4000).default(''),
-	level: notificationLevel.default('info')
+	level: notificationLevel.default('info'),
+	link: z
+		.string()
+		.max(2000)
+		.regex(/^\/\?app=[a-z][a-z0-9-]*(&|$)/, 'A notification link is a desktop link such as /?app=logs&…')
+		.optional()
 });
 export type SendNotificationInput = z.infer<typeof sendNotificationInput>;
 

@@ -14,7 +14,8 @@ function toView(row: typeof notifications.$inferSelect, read: boolean): Notifica
 		level: row.level as Notification['level'],
 		from: row.createdBy,
 		createdAt: row.createdAt.toISOString(),
-		read
+		read,
+		link: row.link
 	};
 }
 
@@ -43,6 +44,7 @@ export async function sendNotification(
 			title: input.title,
 			body: input.body,
 			level: input.level,
+			link: input.link ?? null,
 			createdBy: from
 		})
 		.returning();

@@ -20,7 +20,9 @@ export const notifications = pgTable(
 		title: text('title').notNull(),
 		body: text('body').notNull().default(''),
 		level: text('level').notNull().default('info'),
-		createdBy: text('created_by').notNull().default('system')
+		createdBy: text('created_by').notNull().default('system'),
+		/** A desktop link (`/?app=…`) to what the notification is about. */
+		link: text('link')
 	},
 	(t) => [index('notifications_created_idx').on(t.createdAt)]
 );

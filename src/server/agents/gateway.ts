@@ -37,6 +37,13 @@ import { startInventoryWorker } from '../inventory/worker';
 /** A live link is held under a lease in the database, renewed while it lasts; a dead node's lease runs out. */
 const LEASE_SECONDS = 30;
 const RENEW_MS = 10_000;
+/**
+ * PGlite is one process's own database: no other node can take a link over, and start-up clears every lease
+ * a crash left behind. So the lease never runs out on its own there, and renewal only refreshes last-seen,
+ * rarely (each renewal is an UPDATE of every link on the server's own thread).
+ */
+const PGLITE_LEASE_SECONDS = 10 * 365 * 24 * 3600;
+const PGLITE_RENEW_MS = 5 * 60_000;
 const CERT_CHECK_MS = 24 * 3600_000;
 const TASK_SWEEP_MS = 30_000;
 /** Identity checks (two queries each) running at once while agents connect. */
@@ -181,7 +188,8 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	io.of('/').use((_s, next) => next(new Error(`Connect to the ${AGENT_NAMESPACE} namespace.`)));
 	const ns: AgentNamespace = io.of(AGENT_NAMESPACE);
 
-	const leaseUntil = sql`now() + make_interval(secs => ${LEASE_SECONDS})`;
+	const single = rt.dbKind === 'pglite';
+	const leaseUntil = sql`now() + make_interval(secs => ${single ? PGLITE_LEASE_SECONDS : LEASE_SECONDS})`;
 	const checks = semaphore(MAX_CONCURRENT_CHECKS);
 
 	ns.use(async (socket, next) => {
@@ -304,29 +312,32 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 
 	// Renew the leases of our live links (and last-seen) in one statement; a link whose lease another node
 	// took over while we could not reach the database is closed.
-	const renew = setInterval(async () => {
-		const ids = [...local.values()].map((s) => s.data.connId);
-		if (!ids.length || closing) return;
-		const renewing = new Set(ids);
-		try {
-			const kept = new Set<string>();
-			for (let i = 0; i < ids.length; i += 1000) {
-				const rows = await db
-					.update(agents)
-					.set({ leaseUntil, lastSeenAt: new Date() })
-					.where(inArray(agents.connectionId, ids.slice(i, i + 1000)))
-					.returning({ connId: agents.connectionId });
-				for (const r of rows) kept.add(r.connId!);
-			}
-			for (const s of local.values())
-				if (renewing.has(s.data.connId) && !kept.has(s.data.connId)) {
-					console.warn(`agent gateway: agent ${s.data.agentId} lost its lease; disconnecting`);
-					s.disconnect(true);
+	const renew = setInterval(
+		async () => {
+			const ids = [...local.values()].map((s) => s.data.connId);
+			if (!ids.length || closing) return;
+			const renewing = new Set(ids);
+			try {
+				const kept = new Set<string>();
+				for (let i = 0; i < ids.length; i += 1000) {
+					const rows = await db
+						.update(agents)
+						.set({ leaseUntil, lastSeenAt: new Date() })
+						.where(inArray(agents.connectionId, ids.slice(i, i + 1000)))
+						.returning({ connId: agents.connectionId });
+					for (const r of rows) kept.add(r.connId!);
 				}
-		} catch (e) {
-			console.error('agent gateway: lease renewal failed:', (e as Error).message);
-		}
-	}, RENEW_MS);
+				for (const s of local.values())
+					if (renewing.has(s.data.connId) && !kept.has(s.data.connId)) {
+						console.warn(`agent gateway: agent ${s.data.agentId} lost its lease; disconnecting`);
+						s.disconnect(true);
+					}
+			} catch (e) {
+				console.error('agent gateway: lease renewal failed:', (e as Error).message);
+			}
+		},
+		single ? PGLITE_RENEW_MS : RENEW_MS
+	);
 	renew.unref();
 
 	const certCheck = setInterval(async () => {

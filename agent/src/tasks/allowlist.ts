@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import { taskKindSchema } from '../../../src/lib/protocol/tasks';
 
-/** Task kinds an agent runs when its config says nothing. `exec` is never on by default. */
-export const DEFAULT_ALLOWED_KINDS: readonly string[] = Object.freeze(['inventory', 'show']);
+/**
+ * Task kinds an agent runs when its config says nothing. `exec` is never on by default; the console kinds
+ * are, but each console kind (shell, ssh, telnet, serial) is checked again against the config's `consoles`.
+ */
+export const DEFAULT_ALLOWED_KINDS: readonly string[] = Object.freeze([
+	'inventory',
+	'show',
+	'console-open',
+	'console-close'
+]);
 
-/** The `allow` entry of the agent config: a list of task kinds, defaulting to inventory and show. */
+/** The `allow` entry of the agent config: a list of task kinds, defaulting to DEFAULT_ALLOWED_KINDS. */
 export const allowListSchema = z
 	.array(taskKindSchema)
 	.max(64)

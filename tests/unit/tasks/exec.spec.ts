@@ -123,7 +123,8 @@ describe('exec tasks (real processes)', { timeout: 20_000 }, () => {
 		// The program ignores SIGTERM and starts a child that ignores it too.
 		const child = `process.on('SIGTERM',()=>{});console.log(process.pid);setInterval(()=>{},1000)`;
 		const parent = `process.on('SIGTERM',()=>{});const c=require('child_process').spawn(process.execPath,['-e',${JSON.stringify(child)}],{stdio:['ignore','inherit','inherit']});console.log(process.pid);setInterval(()=>{},1000)`;
-		const { final } = await exec({ ...nodeScript(parent), timeoutMs: 1_000 }, { killGraceMs: 300 });
+		// 4 s: on a loaded machine Node can take over a second to start and install its SIGTERM handler.
+		const { final } = await exec({ ...nodeScript(parent), timeoutMs: 4_000 }, { killGraceMs: 300 });
 		expect(final.state).toBe('timed-out');
 		expect(final.signal).toBe('SIGKILL');
 		const pids = final.stdout!.text.trim().split('\n').map(Number);

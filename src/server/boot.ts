@@ -6,6 +6,7 @@ import { seedCmdb } from './cmdb/seed';
 import { defaultNodeId, setRuntime, type Runtime } from './runtime';
 import { fleetdeskVersion } from './version';
 import { startMetrics } from './metrics';
+import { closeAccessLog } from './accesslog';
 
 export interface BootResult {
 	runtime: Runtime;
@@ -39,6 +40,8 @@ export async function boot(config: Config, opts: { install?: boolean } = {}): Pr
 			firstAdmin,
 			close: async () => {
 				await metrics.stop();
+				// Console output and input still queued for the access log are committed before the database closes.
+				await closeAccessLog(database.db);
 				setRuntime(undefined);
 				await database.close();
 				release();

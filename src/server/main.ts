@@ -9,6 +9,7 @@ import { attachRealtime } from './realtime/io';
 import { startAdminSocket } from './cli/admin-socket';
 import { purgeExpiredSessions } from './auth/sessions';
 import { startAgentGateway } from './agents/gateway';
+import { startAccessLogForwarding } from './accesslog';
 
 /** Production entry: one HTTP(S) server carrying SvelteKit, tRPC, Socket.IO; the admin socket for the CLI. */
 async function main(): Promise<void> {
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
 
 	await attachRealtime(server as http.Server, rt);
 	const agentGateway = await startAgentGateway(rt);
+	const forwarding = startAccessLogForwarding(rt.db, { nodeId: rt.nodeId });
 	const adminSocket = rt.dbKind === 'pglite' ? await startAdminSocket(config.dataDir) : { close() {} };
 
 	await new Promise<void>((resolve, reject) => {
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
 		await new Promise<void>((r) => server.close(() => r()));
 		adminSocket.close();
 		await agentGateway?.close();
+		await forwarding.stop();
 		await started.close();
 		process.exit(0);
 	};

@@ -29,6 +29,25 @@ import { freshPostgres, postgresReachable } from '../helpers/db';
 
 const DEVICES = Number(process.env.BENCH_B8_DEVICES ?? 2000);
 const CMDB_TABLES = ['cmdb_cis', 'cmdb_relations', 'cmdb_history'];
+/** BENCH_B8_ROUNDS=full (comma-separated round names) runs only those rounds: for profiling one of them. */
+const ROUNDS = process.env.BENCH_B8_ROUNDS?.split(',');
+/** BENCH_B8_PROFILE=DIR writes a CPU profile of each round (this process: on PGlite, the database too). */
+const PROFILE = process.env.BENCH_B8_PROFILE;
+
+/** Starts the V8 profiler; the function returned stops it and writes the profile. */
+async function profile(file: string): Promise<() => Promise<void>> {
+	const { Session } = await import('node:inspector/promises');
+	const s = new Session();
+	s.connect();
+	await s.post('Profiler.enable');
+	await s.post('Profiler.start');
+	return async () => {
+		const { profile: p } = await s.post('Profiler.stop');
+		fs.mkdirSync(path.dirname(file), { recursive: true });
+		fs.writeFileSync(file, JSON.stringify(p));
+		s.disconnect();
+	};
+}
 
 export interface B8Pass {
 	reports: number;
@@ -45,6 +64,8 @@ export interface B8Pass {
 	/** Rows written in any table (the inventory store, agents.last_seq, events); PostgreSQL only. */
 	allRows: number | null;
 	errors: number;
+	/** CPU time of this process during the round (on PGlite the database's too): steadier than the wall clock on a shared machine. */
+	cpuMs: number;
 }
 
 export interface B8Result {
@@ -165,8 +186,10 @@ export async function benchInventoryB8(
 		const round = async (
 			name: string,
 			inventoryOf: (h: (typeof hosts)[number], i: number) => Inventory,
-			full: boolean
-		) => {
+			full: boolean,
+			id: string
+		): Promise<B8Pass | undefined> => {
+			if (ROUNDS && !ROUNDS.includes(id)) return undefined;
 			if (kind === 'postgres') {
 				// A fresh pool per round: closing it makes every backend flush its statistics.
 				await database.close();
@@ -183,7 +206,9 @@ export async function benchInventoryB8(
 			let errors = 0;
 			// The server's reconciliation worker, as the gateway starts it next to the report handler.
 			const worker = startInventoryWorker({ db: database.db, dbKind: kind, nodeId: 'b8' });
+			const stopProfile = PROFILE ? await profile(path.join(PROFILE, `${kind}-${id}.cpuprofile`)) : null;
 			const t0 = performance.now();
+			const cpu0 = process.cpuUsage();
 			// `lanes` reports at a time, as the gateway applies different agents' reports concurrently.
 			let next = 0;
 			const lane = async () => {
@@ -212,6 +237,8 @@ export async function benchInventoryB8(
 				if (p.count === 0 || p.due === 0) break;
 			}
 			const ms = performance.now() - t0;
+			const cpu = process.cpuUsage(cpu0);
+			await stopProfile?.();
 			await worker.stop();
 			const pending = (await pendingHosts(database.db)).count;
 			let rows: number;
@@ -232,27 +259,30 @@ export async function benchInventoryB8(
 				rows,
 				allRows,
 				errors,
+				cpuMs: (cpu.user + cpu.system) / 1000,
 				pending,
 				worker: { ...worker.stats }
 			};
 			say(
-				`${name}: ${pass.perSecond.toFixed(1)}/s into the CMDB (reports taken at ${pass.acceptedPerSecond.toFixed(1)}/s), ${rows} CMDB rows written${allRows !== null ? ` (${allRows} in all tables)` : ''}, ${errors} errors, ${pending} left pending; worker ${JSON.stringify(worker.stats)}`
+				`${name}: ${pass.perSecond.toFixed(1)}/s into the CMDB (reports taken at ${pass.acceptedPerSecond.toFixed(1)}/s; ${(pass.cpuMs / hosts.length).toFixed(1)} ms CPU each), ${rows} CMDB rows written${allRows !== null ? ` (${allRows} in all tables)` : ''}, ${errors} errors, ${pending} left pending; worker ${JSON.stringify(worker.stats)}`
 			);
 			return pass;
 		};
 
-		const full = await round('full', (h) => h.inv, true);
-		const unchanged = await round('unchanged', (h) => h.inv, false);
-		const unchangedFull = await round('unchanged, sent in full', (h) => h.inv, true);
+		const full = await round('full', (h) => h.inv, true, 'full');
+		const unchanged = await round('unchanged', (h) => h.inv, false, 'unchanged');
+		const unchangedFull = await round('unchanged, sent in full', (h) => h.inv, true, 'unchangedFull');
 		const delta = await round(
 			'1% of the devices changed',
 			(h, i) => (i % 100 === 0 ? (h.inv = withUpgrades(h.inv, 3)) : h.inv),
-			false
+			false,
+			'delta'
 		);
 		const deltaEvery = await round(
 			'every device: 1% of its packages upgraded',
 			(h) => (h.inv = withUpgrades(h.inv, 3)),
-			false
+			false,
+			'deltaEvery'
 		);
 		return {
 			kind,

@@ -58,7 +58,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 	proc.stderr!.on('data', (d) => (out += d));
 	const url = `http://127.0.0.1:${port}`;
 	await new Promise<void>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+		// 120 s: a cold PGlite start on a loaded two-core machine can take over a minute. A server that
+		// did not start is killed, so a failed test leaves no process behind.
+		const timer = setTimeout(() => {
+			proc.kill('SIGKILL');
+			reject(new Error(`server did not start:\n${out}`));
+		}, 120_000);
 		const check = () => {
 			if (out.includes('is running at')) {
 				clearTimeout(timer);

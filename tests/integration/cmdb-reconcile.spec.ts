@@ -6,7 +6,7 @@ import { cmdbCis, cmdbHistory } from '../../src/server/db/schema';
 import { loadModel } from '../../src/server/cmdb/model';
 import { updateAttribute } from '../../src/server/cmdb/model-attributes';
 import { ciView, createCi, searchText, updateCi, type ChangeContext } from '../../src/server/cmdb/cis';
-import { ciAt } from '../../src/server/cmdb/history';
+import { ciAt, relationsIn } from '../../src/server/cmdb/history';
 import {
 	reconcile,
 	type DiscoveredChild,
@@ -151,8 +151,9 @@ describe.each(kinds)('CMDB reconciliation on %s', (kind) => {
 		const after = await counts();
 		expect(after.cis - before.cis).toBe(2 + 12);
 		expect(after.rels - before.rels).toBe(14);
-		// create entries for 14 CIs, two entries (one per side) for each of 14 relations
-		expect(after.history - before.history).toBe(14 + 28);
+		// create entries for 14 CIs, and one relate entry per CI listing its new relations: 2 computers, their
+		// 8 own children, 4 software products
+		expect(after.history - before.history).toBe(14 + 14);
 		expect(r.rowsWritten).toBe(
 			after.cis - before.cis + after.rels - before.rels + after.history - before.history
 		);
@@ -175,7 +176,7 @@ describe.each(kinds)('CMDB reconciliation on %s', (kind) => {
 			(x) => x.domain === 'SoftwareInstallations' && x.other.name === 'openssl'
 		);
 		expect(install).toMatchObject({ side: 'target', data: { installDate: '2026-01-10' } });
-		// History is written as relate() writes it: the CI as it was at any moment has its relations.
+		// History names every relation it made: the CI as it was at any moment has its relations.
 		const past = await ciAt(db, a1.id, {});
 		expect(past.relations.map((x) => x.otherName).sort()).toEqual(
 			view.relations.map((x) => x.other.name).sort()
@@ -189,6 +190,36 @@ describe.each(kinds)('CMDB reconciliation on %s', (kind) => {
 				from cmdb_cis where id = ${a1.id}`
 		);
 		expect(same.ok).toBe(true);
+	});
+
+	it('lists the relations of a pass in one history entry per CI: values on the computer, computers on the product', async () => {
+		const a1 = await device('agent-1');
+		const relate = (ciId: number) =>
+			db
+				.select()
+				.from(cmdbHistory)
+				.where(and(eq(cmdbHistory.ciId, ciId), eq(cmdbHistory.op, 'relate')));
+		const [entry, ...more] = await relate(a1.id);
+		expect(more).toEqual([]);
+		expect(entry).toMatchObject({ source: 'inventory', state: null, relation: null });
+		const installed = entry.changes.SoftwareInstallations as [null, Record<string, unknown>];
+		expect(installed[0]).toBeNull();
+		expect(installed[1]).toMatchObject({ label: 'has installed' });
+		expect(installed[1].relations).toContainEqual(
+			expect.objectContaining({ otherName: 'openssl', data: { installDate: '2026-01-10' } })
+		);
+		expect(
+			relationsIn(entry)
+				.map((x) => x.otherName)
+				.sort()
+		).toEqual(['DIMM0 8 GB', 'DIMM1 8 GB', 'eth0', 'nginx', 'openssl', 'sda', 'tool-agent-1'].sort());
+		const openssl = (await ciView(db, a1.id)).relations.find((x) => x.other.name === 'openssl')!;
+		const onProduct = await relate(openssl.other.id);
+		expect(onProduct).toHaveLength(1);
+		expect(relationsIn(onProduct[0]).map((x) => [x.label, x.otherName])).toEqual([
+			['is installed on', 'srv-agent-1'],
+			['is installed on', 'srv-agent-2']
+		]);
 	});
 
 	it('writes nothing at all when the same batch comes again', async () => {
@@ -295,7 +326,7 @@ describe.each(kinds)('CMDB reconciliation on %s', (kind) => {
 			.select()
 			.from(cmdbHistory)
 			.where(and(eq(cmdbHistory.ciId, a1.id), eq(cmdbHistory.op, 'unrelate')));
-		expect(h.map((e) => e.relation?.otherName).sort()).toEqual(['DIMM1 8 GB', 'sda']);
+		expect(h.flatMap((e) => relationsIn(e).map((x) => x.otherName)).sort()).toEqual(['DIMM1 8 GB', 'sda']);
 		// The next identical report changes nothing.
 		const before = await snapshot();
 		expect(await reconcile(db, inventory, spec(), both())).toMatchObject({ rowsWritten: 0, unchanged: 2 });
@@ -342,6 +373,18 @@ describe.each(kinds)('CMDB reconciliation on %s', (kind) => {
 		expect((await children(a2.id, 'SoftwareInstallations')).map((c) => c.id)).toContain(openssl.id);
 		const nginx = (await ciView(db, a1.id)).relations.find((x) => x.other.name === 'nginx')!;
 		expect(nginx.data).toEqual({ installDate: '2026-02-01' });
+		// The changed value is in the history of both CIs, before and after.
+		for (const ciId of [a1.id, nginx.other.id]) {
+			const upd = await lastHistory(ciId);
+			expect(upd).toMatchObject({ op: 'update', state: null, relation: null });
+			const [before, after] = upd.changes.SoftwareInstallations as { relations: unknown[] }[];
+			expect(before.relations).toEqual([
+				expect.objectContaining({ id: nginx.id, data: { installDate: '2026-01-10' } })
+			]);
+			expect(after.relations).toEqual([
+				expect.objectContaining({ id: nginx.id, data: { installDate: '2026-02-01' } })
+			]);
+		}
 		// The shared product appears once, however many computers have it.
 		const [{ n }] = await queryRows<{ n: number }>(
 			db,

@@ -62,7 +62,7 @@ export const APPS: AppDefinition[] = [
 		id: 'consoles',
 		title: 'Consoles',
 		icon: 'M3 4h18v16H3zM7 9l3 3-3 3M12 15h5',
-		permissions: ['console.view'],
+		permissions: ['console.view', 'consoles.manage'],
 		defaultSize: { width: 980, height: 620 },
 		load: () => import('$lib/apps/consoles/ConsolesApp.svelte')
 	},

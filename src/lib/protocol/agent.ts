@@ -5,7 +5,7 @@ import { inventoryReportSchema } from './inventory';
 import { metricsReportSchema } from './metrics';
 import { taskStatusSchema, type SignedTask } from './tasks';
 import type { ConsoleAgentToServerEvents, ConsoleServerToAgentEvents } from './consoles';
-import type { LogsAgentToServerEvents, LogsServerToAgentEvents } from './logs';
+import { LOGS_REPORT_BODIES, type LogsAgentToServerEvents, type LogsServerToAgentEvents } from './logs';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 export const AGENT_NAMESPACE = '/agent';
@@ -137,7 +137,9 @@ export const REPORT_BODIES = {
 	/** Hardware and software inventory, full or the sections that changed. */
 	inventory: inventoryReportSchema,
 	/** Resource samples (CPU, memory, swap, filesystems, load); see docs/metrics.md. */
-	metrics: metricsReportSchema
+	metrics: metricsReportSchema,
+	/** Pattern-rule matches in log files and changed watched files (protocol/logs.ts). */
+	...LOGS_REPORT_BODIES
 } as const;
 export type ReportKind = keyof typeof REPORT_BODIES;
 export type ReportBody<K extends ReportKind> = z.infer<(typeof REPORT_BODIES)[K]>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentStatusEvent, InventoryUpdateEvent, TaskUpdateEvent } from './agent';
 import { CONSOLE_EVENTS, type ConsoleClientEvents, type ConsoleServerEvents } from './consoles';
+import { GANG_EVENTS, type GangClientEvents, type GangServerEvents } from './gang';
 import { LOGS_EVENTS, type LogsClientEvents, type LogsServerEvents } from './logs';
 
 /** A window as saved in a user's layout. `app` is a key of the app registry. */
@@ -62,7 +63,7 @@ export const sendNotificationInput = z.object({
 export type SendNotificationInput = z.infer<typeof sendNotificationInput>;
 
 /** Server → browser events on the /desktop namespace. */
-export interface DesktopServerEvents extends ConsoleServerEvents, LogsServerEvents {
+export interface DesktopServerEvents extends ConsoleServerEvents, GangServerEvents, LogsServerEvents {
 	notification: (n: Notification) => void;
 	'session:ended': (reason: string) => void;
 	/** To the 'fleet' room (users with agents.read): an agent went online, offline, or was revoked. */
@@ -74,12 +75,13 @@ export interface DesktopServerEvents extends ConsoleServerEvents, LogsServerEven
 }
 
 /** Browser → server events on the /desktop namespace. Each is listed with its permission in DESKTOP_EVENTS. */
-export interface DesktopClientEvents extends ConsoleClientEvents, LogsClientEvents {
+export interface DesktopClientEvents extends ConsoleClientEvents, GangClientEvents, LogsClientEvents {
 	'presence:get': (ack: (count: number) => void) => void;
 }
 
 export const DESKTOP_EVENTS = {
 	'presence:get': 'system.read',
 	...CONSOLE_EVENTS,
+	...GANG_EVENTS,
 	...LOGS_EVENTS
 } as const satisfies Record<keyof DesktopClientEvents, string>;

@@ -6,6 +6,7 @@ import {
 	type ConsoleCloseArgs,
 	type ConsoleOpenArgs
 } from './consoles';
+import { logsConfigArgsSchema, logsOpenArgsSchema, type LogsConfigArgs, type LogsOpenArgs } from './logs';
 
 // The `show` kind's tables live in show.ts; they are part of this contract.
 export * from './show';
@@ -30,7 +31,15 @@ export const TASK_MAX_CLOCK_SKEW_MS = 30_000;
 export const TASK_MAX_SIGNED_BYTES = 4 * 1024 * 1024;
 
 /** Kinds this protocol version defines. The kind field is an open string so later kinds fit. */
-export const KNOWN_TASK_KINDS = ['inventory', 'show', 'exec', 'console-open', 'console-close'] as const;
+export const KNOWN_TASK_KINDS = [
+	'inventory',
+	'show',
+	'exec',
+	'console-open',
+	'console-close',
+	'logs-open',
+	'logs-config'
+] as const;
 export type KnownTaskKind = (typeof KNOWN_TASK_KINDS)[number];
 /**
  * Kinds a user may start directly (desktop dialog, `fleetdesk task run`). The console kinds are started only
@@ -150,7 +159,9 @@ export const TASK_ARGS_SCHEMAS = {
 	show: showArgsSchema,
 	exec: execArgsSchema,
 	'console-open': consoleOpenArgsSchema,
-	'console-close': consoleCloseArgsSchema
+	'console-close': consoleCloseArgsSchema,
+	'logs-open': logsOpenArgsSchema,
+	'logs-config': logsConfigArgsSchema
 } satisfies Record<KnownTaskKind, z.ZodType>;
 
 export interface TaskArgsByKind {
@@ -159,6 +170,8 @@ export interface TaskArgsByKind {
 	exec: ExecArgs;
 	'console-open': ConsoleOpenArgs;
 	'console-close': ConsoleCloseArgs;
+	'logs-open': LogsOpenArgs;
+	'logs-config': LogsConfigArgs;
 }
 export type TaskArgsInputByKind = {
 	[K in KnownTaskKind]: z.input<(typeof TASK_ARGS_SCHEMAS)[K]>;

@@ -152,6 +152,7 @@ export async function enrollAgent(
 			certSerial: cert.serial,
 			certFingerprint: cert.fingerprint,
 			certNotAfter: cert.notAfter,
+			certificate: cert.pem,
 			agentVersion: req.agentVersion,
 			os: req.os,
 			enrolledFrom: ip

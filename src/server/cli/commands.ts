@@ -10,6 +10,8 @@ import { readableZodError } from '../trpc/trpc';
 import { CMDB_USAGE, runCmdbCommand } from './cmdb';
 import { AGENTS_USAGE, runAgentsCommand } from './agents';
 import { TASKS_USAGE, runTasksCommand } from './tasks';
+import { LOGS_USAGE, runLogsCommand } from './logs';
+import { CONSOLES_USAGE, runConsolesCommand } from './consoles';
 
 export interface CliResult {
 	code: number;
@@ -28,6 +30,8 @@ export const USAGE = `Usage: fleetdesk <command>
 ${CMDB_USAGE}
 ${AGENTS_USAGE}
 ${TASKS_USAGE}
+${LOGS_USAGE}
+${CONSOLES_USAGE}
   help                           show this text
 
 Configuration comes from the same environment variables as the server (DATABASE_URL, FLEETDESK_DATA_DIR).`;
@@ -59,6 +63,8 @@ export async function runCommand(db: Db, actor: Actor, argv: string[], stdin: st
 	if (argv[0] === 'cmdb') return runCmdbCommand(db, actor, argv.slice(1));
 	if (argv[0] === 'token' || argv[0] === 'agent') return runAgentsCommand(db, actor, argv);
 	if (argv[0] === 'task') return runTasksCommand(db, actor, argv);
+	if (argv[0] === 'log') return runLogsCommand(db, actor, argv);
+	if (argv[0] === 'console') return runConsolesCommand(db, actor, argv);
 	try {
 		const { values, positionals } = parseArgs({
 			args: argv,

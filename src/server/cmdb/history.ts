@@ -55,6 +55,39 @@ export async function history(db: Db, ciId: number, limit = 500) {
 		.limit(limit);
 }
 
+type HistoryRelation = NonNullable<typeof cmdbHistory.$inferSelect.relation>;
+
+/**
+ * The relations a relate or unrelate entry names: its `relation` (relate() and unrelate() write one entry per
+ * relation), or the lists in its `changes` (reconciliation writes one entry per CI: {Domain: [null, {domainId,
+ * label, relations}]} for relations it made, {Domain: [{…}, null]} for relations it removed).
+ */
+export function relationsIn(
+	e: Pick<typeof cmdbHistory.$inferSelect, 'op' | 'relation' | 'changes'>
+): HistoryRelation[] {
+	if (e.relation) return [e.relation];
+	const out: HistoryRelation[] = [];
+	for (const [domain, [before, after]] of Object.entries(e.changes ?? {})) {
+		const list = (e.op === 'relate' ? after : before) as {
+			domainId?: unknown;
+			label?: unknown;
+			relations?: { id?: unknown; otherId?: unknown; otherName?: unknown }[];
+		} | null;
+		if (!list || !Array.isArray(list.relations)) continue;
+		for (const r of list.relations)
+			if (typeof r?.id === 'number' && typeof r.otherId === 'number')
+				out.push({
+					id: r.id,
+					domainId: Number(list.domainId),
+					domain,
+					label: String(list.label),
+					otherId: r.otherId,
+					otherName: String(r.otherName)
+				});
+	}
+	return out;
+}
+
 /** The CI as it was at a moment (or at a version): attributes and relations. */
 export async function ciAt(db: Db, ciId: number, at: { time?: Date; version?: number }) {
 	const m = await loadModel(db);
@@ -77,8 +110,8 @@ export async function ciAt(db: Db, ciId: number, at: { time?: Date; version?: nu
 			state = e.state;
 			version = e.version;
 		}
-		if (e.relation && e.op === 'relate') relations.set(e.relation.id, e.relation);
-		if (e.relation && e.op === 'unrelate') relations.delete(e.relation.id);
+		if (e.op === 'relate') for (const r of relationsIn(e)) relations.set(r.id, r);
+		if (e.op === 'unrelate') for (const r of relationsIn(e)) relations.delete(r.id);
 		at2 = e.at;
 	}
 	if (!state) throw new UserError(`CI #${ciId} was deleted by then.`, 'NOT_FOUND');

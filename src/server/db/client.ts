@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -39,13 +39,14 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 		};
 	}
 	const { PGlite } = await import('@electric-sql/pglite');
+	const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
 	const { drizzle } = await import('drizzle-orm/pglite');
 	let dir: string | undefined;
 	if (opts.dataDir !== 'memory://') {
 		dir = path.join(opts.dataDir, 'db');
 		fs.mkdirSync(dir, { recursive: true });
 	}
-	const client = await PGlite.create(dir);
+	const client = await PGlite.create(dir, { extensions: { pg_trgm } });
 	const db = drizzle(client, { schema }) as unknown as Db;
 	return {
 		db,
@@ -70,6 +71,8 @@ export function migrationsFolder(): string {
 
 export async function migrate(database: Database): Promise<void> {
 	const migrationsFolderPath = migrationsFolder();
+	// The access-log search index (gin_trgm_ops) needs pg_trgm; a trusted extension, so the database owner may create it.
+	await database.db.execute(sql`create extension if not exists pg_trgm`);
 	if (database.kind === 'postgres') {
 		const { migrate } = await import('drizzle-orm/node-postgres/migrator');
 		// eslint-disable-next-line @typescript-eslint/no-explicit-any

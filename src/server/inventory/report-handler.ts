@@ -54,7 +54,8 @@ registerReportHandler('inventory', async (ctx, body) => {
 			at: new Date(),
 			reconcileAll: body.full,
 			fullRequested: missing.length ? true : body.full ? false : undefined,
-			seq: ctx.seq
+			seq: ctx.seq,
+			hashes: computed
 		}
 	);
 	if (missing.length) {

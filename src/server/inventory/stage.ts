@@ -9,7 +9,7 @@ import {
 	type InventorySection,
 	type InventorySections
 } from '../../lib/protocol/inventory';
-import { hashSections, presentSections } from './hash';
+import { hashSections, presentSections, type SectionHashes } from './hash';
 import { describeChanges, summarise } from './diff';
 import { readSections, writeInventory, type InventoryMeta } from './store';
 
@@ -36,6 +36,8 @@ export interface StageOptions {
 	seq?: number | null;
 	/** When the worker may take the host: now by default; later when the caller reconciles it itself. */
 	dueInSeconds?: number;
+	/** hashSections(inv), when the caller has it already (hashing 300 packages is not free). */
+	hashes?: SectionHashes;
 }
 
 export interface StageResult {
@@ -58,7 +60,7 @@ export async function stageInventory(
 	stored: InventoryMeta | null,
 	opts: StageOptions
 ): Promise<StageResult> {
-	const hashes = hashSections(inv);
+	const hashes = opts.hashes ?? hashSections(inv);
 	const present = presentSections(inv);
 	const changed = present.filter((s) => stored?.hashes[s] !== hashes[s]);
 

@@ -15,6 +15,10 @@ import { fleetRouter } from './routers/fleet';
 import { tasksRouter } from './routers/tasks';
 import { ocsRouter } from './routers/ocs';
 import { inventoryRouter } from './routers/inventory';
+import { accessLogsRouter } from './routers/access-logs';
+import { consolesRouter } from './routers/consoles';
+import { logsRouter } from './routers/logs';
+import { macrosRouter } from './routers/macros';
 
 export const appRouter = router({
 	users: usersRouter,
@@ -32,7 +36,11 @@ export const appRouter = router({
 	fleet: fleetRouter,
 	tasks: tasksRouter,
 	ocs: ocsRouter,
-	inventory: inventoryRouter
+	inventory: inventoryRouter,
+	accessLogs: accessLogsRouter,
+	logs: logsRouter,
+	consoles: consolesRouter,
+	macros: macrosRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -196,7 +196,14 @@ describe('agent task verification', { timeout: 20_000 }, () => {
 	});
 
 	it('refuses exec by default: not in the allowlist', async () => {
-		expect(allowListSchema.parse(undefined)).toEqual(['inventory', 'show', 'console-open', 'console-close']);
+		expect(allowListSchema.parse(undefined)).toEqual([
+			'inventory',
+			'show',
+			'console-open',
+			'console-close',
+			'logs-open',
+			'logs-config'
+		]);
 		await expectRefused(signedExec(), 'kind-not-allowed', { allow: allowListSchema.parse(undefined) });
 	});
 

@@ -19,18 +19,8 @@ import type {
 	ReconcileResult,
 	Resolved
 } from './types';
-import {
-	deleteRelations,
-	deleteWithCount,
-	ends,
-	fieldErrors,
-	flagMissing,
-	insertCis,
-	insertRelations,
-	markFound,
-	nextIds,
-	updateRelations
-} from './write';
+import { deleteWithCount, ends, fieldErrors, flagMissing, insertCis, markFound, nextIds } from './write';
+import { deleteRelations, insertRelations, updateRelations } from './write-relations';
 
 /** Nothing done yet. */
 export function emptyResult(): ReconcileResult {
@@ -78,7 +68,12 @@ export async function applyChunk(t: Db, R: Resolved, preps: Prep[]): Promise<Rec
 
 	// 1. New CIs: checks that need the database (unique values, references), also against each other.
 	const uniq = new Set<string>();
-	const checkNew = async (n: NewCi): Promise<Errors> => {
+	// A new parent's key value was just looked for in its class (readExisting, ignoring case, under the lock).
+	// When that class is the key's whole uniqueness scope, validateData need not look again: on PGlite that
+	// look is a scan of the class for every new CI.
+	const keyScope = R.key.classId ? R.m.classById(R.key.classId).descendants : R.cls.descendants;
+	const keyLooked = !R.key.required && keyScope.every((id) => R.cls.descendants.includes(id));
+	const checkNew = async (n: NewCi, parent = false): Promise<Errors> => {
 		const errs: Errors = [];
 		const keys: string[] = [];
 		for (const a of n.cls.attributes) {
@@ -96,7 +91,11 @@ export async function applyChunk(t: Db, R: Resolved, preps: Prep[]): Promise<Rec
 		);
 		if (!errs.length && needsDb) {
 			try {
-				n.data = await validateData(t, R.m, n.cls, n.data, { applyDefaults: true });
+				const skip = parent && keyLooked && n.data[R.key.name] !== undefined ? R.key.name : null;
+				const input = { ...n.data };
+				if (skip) delete input[skip];
+				const data = await validateData(t, R.m, n.cls, input, { applyDefaults: true });
+				n.data = skip ? { ...data, [skip]: n.data[skip] } : data;
 			} catch (e) {
 				if (!(e instanceof ValidationError)) throw e;
 				errs.push(...e.fields);
@@ -108,7 +107,7 @@ export async function applyChunk(t: Db, R: Resolved, preps: Prep[]): Promise<Rec
 	const parentCreates: NewCi[] = [];
 	for (const plan of plans) {
 		if (!('isNew' in plan.parent)) continue;
-		const errs = await checkNew(plan.parent);
+		const errs = await checkNew(plan.parent, true);
 		if (errs.length) {
 			plan.dropped = true;
 			plan.errors.push(...errs.map((e) => ({ key: plan.prep.rec.key, ...e })));
@@ -205,7 +204,7 @@ export async function applyChunk(t: Db, R: Resolved, preps: Prep[]): Promise<Rec
 		plan.relAdds = keep;
 	}
 	const creates = [...parentCreates, ...childCreates];
-	const newIds = await nextIds(t, 'cmdb_cis', creates.length);
+	const newIds = await nextIds(t, R, 'cmdb_cis', creates.length);
 	creates.forEach((n, i) => (n.id = newIds[i]));
 	out.rowsWritten += await insertCis(t, R, creates);
 	out.children.inserted += childCreates.length;

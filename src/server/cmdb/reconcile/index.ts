@@ -16,9 +16,9 @@
 // rolled back and its records are re-run one transaction each, so only the failing record is lost.
 //
 // Writes: updates of existing CIs go through updateCi (manual-edit protection, history, 'found'), deletions
-// through deleteCi. New CIs, relations, relation removals and 'missing' flags are written in bulk (write.ts),
-// with the same rows and history entries cis.ts writes (a first inventory of 1,000 computers is ~300,000
-// relations).
+// through deleteCi. New CIs and 'missing' flags are written in bulk with the rows and history entries cis.ts
+// writes (write.ts); relations, their removals and changed values in bulk with one history entry per CI and
+// kind listing them (write-relations.ts), since a first inventory of 1,000 computers is ~300,000 relations.
 //
 // Parts: spec.ts resolves the spec against the model, read.ts loads what exists, plan.ts compares,
 // chunk.ts runs one chunk, write.ts writes in bulk, missing.ts handles CIs the batch did not contain.
@@ -31,7 +31,7 @@ import { missingParents } from './missing';
 import { resolve } from './spec';
 import type { DiscoveredRecord, Prep, ReconcileOptions, ReconcileResult, ReconcileSpec } from './types';
 import { isObject } from './values';
-import { fieldErrors } from './write';
+import { fieldErrors, singleConnection } from './write';
 
 export type {
 	ChildCounts,
@@ -66,6 +66,7 @@ export async function reconcile(
 ): Promise<ReconcileResult> {
 	const m = opts.model ?? (await loadModel(db));
 	const R = resolve(m, ctx, spec);
+	R.singleConnection = await singleConnection(db);
 	const result = emptyResult();
 	const maxRecords = opts.chunkRecords ?? 100;
 	const maxChildren = opts.chunkChildren ?? 20_000;

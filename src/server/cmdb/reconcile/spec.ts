@@ -66,6 +66,7 @@ export function resolve(m: Model, ctx: ChangeContext, spec: ReconcileSpec): Reso
 		children,
 		childByDomain,
 		respectManual: spec.respectManual ?? ctx.source === 'inventory',
-		attrs
+		attrs,
+		singleConnection: false
 	};
 }

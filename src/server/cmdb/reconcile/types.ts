@@ -125,6 +125,8 @@ export interface Resolved {
 	childByDomain: Map<string, Child>;
 	respectManual: boolean;
 	attrs: Map<number, Map<string, AttrDef>>;
+	/** The database has one connection (PGlite): see write.ts singleConnection. */
+	singleConnection: boolean;
 }
 
 export interface CiLite {

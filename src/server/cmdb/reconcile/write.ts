@@ -1,16 +1,14 @@
-// Writing in bulk: new CIs, relations, relation changes and 'missing' flags, with the same rows and history
-// entries cis.ts and relations.ts write one at a time (a first inventory of 1,000 computers is ~300,000
-// relations). Changes to existing CIs and deletions go through cis.ts instead.
+// Writing in bulk: new CIs and 'missing' flags, with the same rows and history entries cis.ts writes one at a
+// time; relations are in write-relations.ts. Changes to existing CIs and deletions go through cis.ts instead.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client';
 import { UserError } from '../../errors';
 import { deleteCi, searchText } from '../cis';
-import type { DomainDef } from '../model';
 import { ValidationError } from '../validation';
 import { CI_COLS, idList, toCi, type CiSqlRow } from './read';
-import type { AnyCi, Child, CiLite, Data, NewCi, ReconcileError, RelLite, Resolved } from './types';
+import type { AnyCi, Child, CiLite, Data, NewCi, ReconcileError, Resolved } from './types';
 
-interface HistoryRow {
+export interface HistoryRow {
 	ci_id: number;
 	class_id: number;
 	version: number;
@@ -32,7 +30,7 @@ interface HistoryRow {
 }
 
 /** A history entry exactly as history.ts writeHistory writes one. */
-function historyRow(
+export function historyRow(
 	R: Resolved,
 	ci: Pick<CiLite, 'id' | 'classId' | 'version' | 'name' | 'data'>,
 	op: string,
@@ -53,60 +51,46 @@ function historyRow(
 	};
 }
 
-/** The two history entries of a relation event, one on each side (as relate/unrelate write them). */
-function relationHistory(
-	R: Resolved,
-	d: DomainDef,
-	op: string,
-	relId: number,
-	source: AnyCi,
-	target: AnyCi,
-	changes?: { source?: [unknown, unknown]; target?: [unknown, unknown] }
-): HistoryRow[] {
-	const rel = (label: string, other: AnyCi) => ({
-		id: relId,
-		domainId: d.id,
-		domain: d.name,
-		label,
-		otherId: other.id,
-		otherName: other.name
-	});
-	return [
-		historyRow(R, source, op, {
-			state: false,
-			relation: rel(d.forwardLabel, target),
-			changes: changes?.source ? { [`${d.name}→${target.name}`]: changes.source } : {}
-		}),
-		historyRow(R, target, op, {
-			state: false,
-			relation: rel(d.reverseLabel, source),
-			changes: changes?.target ? { [`${d.name}→${source.name}`]: changes.target } : {}
-		})
-	];
-}
+export const BULK = 2000;
 
-const BULK = 2000;
-
-async function insertHistory(t: Db, rows: HistoryRow[]): Promise<number> {
+export async function insertHistory(t: Db, rows: HistoryRow[]): Promise<number> {
 	for (let i = 0; i < rows.length; i += BULK) {
 		await t.execute(sql`
 			insert into cmdb_history (ci_id, class_id, version, op, actor_id, actor_name, source, message, changes, state, relation)
 			select ci_id, class_id, version, op, actor_id, actor_name, source, message, changes, state, relation
-			from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + BULK))}::jsonb) as x(
+			from json_to_recordset(${JSON.stringify(rows.slice(i, i + BULK))}::json) as x(
 				ci_id int, class_id int, version int, op text, actor_id int, actor_name text, source text,
 				message text, changes jsonb, state jsonb, relation jsonb)`);
 	}
 	return rows.length;
 }
 
-export async function nextIds(t: Db, table: 'cmdb_cis' | 'cmdb_relations', n: number): Promise<number[]> {
+/**
+ * n fresh ids of `table`. With a single connection (PGlite) one block is taken from the sequence, since nobody
+ * else draws from it meanwhile; otherwise each is drawn, in one row (returning thousands of rows costs far
+ * more than drawing them).
+ */
+export async function nextIds(
+	t: Db,
+	R: Pick<Resolved, 'singleConnection'>,
+	table: 'cmdb_cis' | 'cmdb_relations',
+	n: number
+): Promise<number[]> {
 	if (!n) return [];
-	const rows = await queryRows<{ id: number }>(
+	const seq = sql`(select pg_get_serial_sequence(${table}, 'id')::regclass as seq) s`;
+	if (R.singleConnection) {
+		const [r] = await queryRows<{ last: number }>(
+			t,
+			sql`select setval(s.seq, nextval(s.seq) + ${n - 1}) as last from ${seq}`
+		);
+		const first = Number(r.last) - n + 1;
+		return Array.from({ length: n }, (_, i) => first + i);
+	}
+	const [r] = await queryRows<{ ids: string }>(
 		t,
-		sql`select nextval(s.seq)::int as id
-			from (select pg_get_serial_sequence(${table}, 'id')::regclass as seq) s, generate_series(1, ${n})`
+		sql`select string_agg(nextval(s.seq)::text, ',') as ids from ${seq}, generate_series(1, ${n})`
 	);
-	return rows.map((r) => Number(r.id));
+	return r.ids.split(',').map(Number);
 }
 
 export async function insertCis(t: Db, R: Resolved, cis: NewCi[]): Promise<number> {
@@ -124,7 +108,7 @@ export async function insertCis(t: Db, R: Resolved, cis: NewCi[]): Promise<numbe
 		await t.execute(sql`
 			insert into cmdb_cis (id, class_id, name, data, manual, search)
 			select id, class_id, name, data, manual, to_tsvector('simple', search_text)
-			from jsonb_to_recordset(${JSON.stringify(part)}::jsonb) as x(
+			from json_to_recordset(${JSON.stringify(part)}::json) as x(
 				id int, class_id int, name text, data jsonb, manual jsonb, search_text text)`);
 	}
 	const history = cis.map((c) => {
@@ -189,85 +173,15 @@ export function ends(ch: Child, parent: AnyCi, child: AnyCi): { source: AnyCi; t
 	return ch.childSide === 'target' ? { source: parent, target: child } : { source: child, target: parent };
 }
 
-interface RelEnd {
-	ch: Child;
-	parent: AnyCi;
-	child: AnyCi;
-}
-
-/** Ends relations; returns the rows written. */
-export async function deleteRelations(
-	t: Db,
-	R: Resolved,
-	removes: (RelEnd & { rel: RelLite; child: CiLite })[]
-): Promise<number> {
-	if (!removes.length) return 0;
-	await t.execute(sql`delete from cmdb_relations where id = any(${idList(removes.map((x) => x.rel.id))})`);
-	const h = removes.flatMap((x) => {
-		const e = ends(x.ch, x.parent, x.child);
-		return relationHistory(R, x.ch.domain, 'unrelate', x.rel.id, e.source, e.target);
-	});
-	return removes.length + (await insertHistory(t, h));
-}
-
-/** Creates relations (their CIs exist by now); returns the rows written. */
-export async function insertRelations(
-	t: Db,
-	R: Resolved,
-	adds: (RelEnd & { data: Data })[]
-): Promise<number> {
-	const relIds = await nextIds(t, 'cmdb_relations', adds.length);
-	const relRows = adds.map((x, i) => {
-		const e = ends(x.ch, x.parent, x.child);
-		return {
-			id: relIds[i],
-			domain_id: x.ch.domain.id,
-			source_id: e.source.id,
-			target_id: e.target.id,
-			data: x.data,
-			e,
-			x
-		};
-	});
-	for (let i = 0; i < relRows.length; i += BULK) {
-		const part = relRows.slice(i, i + BULK).map(({ e: _e, x: _x, ...row }) => row);
-		await t.execute(sql`
-			insert into cmdb_relations (id, domain_id, source_id, target_id, data)
-			select id, domain_id, source_id, target_id, data
-			from jsonb_to_recordset(${JSON.stringify(part)}::jsonb) as x(id int, domain_id int, source_id int, target_id int, data jsonb)`);
-	}
-	const relHistory = relRows.flatMap((r) =>
-		relationHistory(
-			R,
-			r.x.ch.domain,
-			'relate',
-			r.id,
-			r.e.source,
-			r.e.target,
-			Object.keys(r.data).length ? { source: [null, r.data] } : undefined
-		)
+/**
+ * Whether this database has a single connection (PGlite, where this process is superuser): a chunk's
+ * transaction then holds it from its first read to its commit, so nothing can delete a CI or a domain it
+ * checked before it commits.
+ */
+export async function singleConnection(db: Db): Promise<boolean> {
+	const [r] = await queryRows<{ one: boolean }>(
+		db,
+		sql`select version() like '%PGlite%' and current_setting('is_superuser') = 'on' as one`
 	);
-	return relRows.length + (await insertHistory(t, relHistory));
-}
-
-/** Changes the values of relations; returns the rows written. */
-export async function updateRelations(
-	t: Db,
-	R: Resolved,
-	updates: (RelEnd & { rel: RelLite; child: CiLite; data: Data })[]
-): Promise<number> {
-	if (!updates.length) return 0;
-	await t.execute(sql`
-		update cmdb_relations r set data = x.data
-		from jsonb_to_recordset(${JSON.stringify(updates.map((u) => ({ id: u.rel.id, data: u.data })))}::jsonb) as x(id int, data jsonb)
-		where r.id = x.id`);
-	const h = updates.flatMap((u) => {
-		const e = ends(u.ch, u.parent, u.child);
-		const change: [unknown, unknown] = [u.rel.data, u.data];
-		return relationHistory(R, u.ch.domain, 'update', u.rel.id, e.source, e.target, {
-			source: change,
-			target: change
-		});
-	});
-	return updates.length + (await insertHistory(t, h));
+	return r?.one === true;
 }

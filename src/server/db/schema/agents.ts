@@ -59,6 +59,8 @@ export const agents = pgTable(
 		certSerial: text('cert_serial').notNull(),
 		certFingerprint: text('cert_fingerprint').notNull(),
 		certNotAfter: timestamp('cert_not_after', { withTimezone: true }).notNull(),
+		/** The client certificate (PEM): console credentials are sealed to its key. Null for agents enrolled before. */
+		certificate: text('certificate'),
 		agentVersion: text('agent_version').notNull().default(''),
 		os: jsonb('os').$type<{ platform: string; release: string; arch: string }>(),
 		enrolledAt: timestamp('enrolled_at', { withTimezone: true }).notNull().defaultNow(),

@@ -10,3 +10,6 @@ export * from './metrics';
 export * from './ocs';
 export * from './inventory';
 export * from './consoles';
+export * from './accesslog';
+export * from './logs';
+export * from './macros';

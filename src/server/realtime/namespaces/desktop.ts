@@ -6,6 +6,8 @@ import { SESSION_COOKIE, validateSessionToken } from '../../auth/sessions';
 import { can, loadPrincipal } from '../../auth/permissions';
 import type { Runtime } from '../../runtime';
 import { handle, type SocketData } from '../guard';
+import { registerConsoleEvents } from './consoles';
+import { registerGangEvents } from './gang';
 
 export const DESKTOP_NAMESPACE = '/desktop';
 
@@ -46,6 +48,8 @@ export function registerDesktopNamespace(io: Server, rt: Runtime): void {
 		}
 	});
 
+	registerConsoleEvents(ns as unknown as Namespace, rt);
+	registerGangEvents(ns as unknown as Namespace, rt);
 	ns.on('connection', (socket) => {
 		const d = socket.data;
 		socket.join([

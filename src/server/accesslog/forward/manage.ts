@@ -1,0 +1,218 @@
+// Forwarders as an administrator manages them (logs.manage): each change is audited; a bearer token is sealed
+// with the master key and never shown again.
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { accessLogForwarders } from '../../db/schema';
+import { seal } from '../../agents/secret';
+import { audit, type Actor } from '../../audit/audit';
+import { UserError } from '../../errors';
+import { sealingKey } from '../key';
+import { rawQuery } from '../raw';
+import { tokenLabel } from './worker';
+
+const host = z
+	.string()
+	.trim()
+	.min(1, 'The host is required')
+	.max(253)
+	.regex(/^[A-Za-z0-9.:_[\]-]+$/, 'The host is a name or an IP address');
+const caPem = z
+	.string()
+	.max(64 * 1024, 'A CA certificate is at most 64 KiB')
+	.refine(validCa, 'The CA is not a PEM certificate (-----BEGIN CERTIFICATE----- …)');
+
+function validCa(pem: string): boolean {
+	const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+	if (!blocks) return false;
+	try {
+		for (const b of blocks) new crypto.X509Certificate(b);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+export const forwarderFields = z.object({
+	name: z.string().trim().min(1, 'Give the forwarder a name').max(100, 'A name is at most 100 characters'),
+	kind: z.enum(['syslog-tcp', 'syslog-tls', 'https'], 'The kind is syslog-tcp, syslog-tls or https'),
+	host: host.nullish(),
+	port: z.number().int().min(1, 'Ports are 1–65535').max(65535, 'Ports are 1–65535').nullish(),
+	url: z
+		.url('The URL is not valid')
+		.max(2000)
+		.refine((u) => u.startsWith('https://'), 'The URL must start with https://')
+		.nullish(),
+	caPem: caPem.nullish(),
+	/** HTTPS: sent as "Authorization: Bearer …"; null removes it, leaving it out keeps the stored one. */
+	token: z.string().min(1).max(4096).nullish(),
+	facility: z.number().int().min(0).max(23, 'The syslog facility is 0–23'),
+	maxMessageBytes: z
+		.number()
+		.int()
+		.min(480)
+		.max(1024 * 1024),
+	enabled: z.boolean()
+});
+/** A change: only the fields given change (no defaults). */
+export const forwarderPatch = forwarderFields.partial();
+export const createForwarderInput = forwarderFields.extend({
+	facility: forwarderFields.shape.facility.default(10),
+	maxMessageBytes: forwarderFields.shape.maxMessageBytes.default(8192),
+	enabled: z.boolean().default(true),
+	/** 'now': only records written from now on; 'beginning': every record already stored too. */
+	startAt: z.enum(['now', 'beginning']).default('now')
+});
+export type CreateForwarder = z.output<typeof createForwarderInput>;
+export type ForwarderPatch = z.output<typeof forwarderPatch>;
+
+function checkTarget(f: { kind: string; host?: string | null; port?: number | null; url?: string | null }) {
+	if (f.kind === 'https' && !f.url) throw new UserError('An HTTPS forwarder needs a URL (https://…).');
+	if (f.kind !== 'https' && (!f.host || !f.port))
+		throw new UserError('A syslog forwarder needs a host and a port (e.g. 6514 for TLS, 601 for TCP).');
+}
+
+type Row = typeof accessLogForwarders.$inferSelect;
+
+/** What the desktop shows (never the token). */
+function view(r: Row, behind: number) {
+	return {
+		id: r.id,
+		name: r.name,
+		kind: r.kind,
+		host: r.host,
+		port: r.port,
+		url: r.url,
+		caPem: r.caPem,
+		hasToken: !!r.token,
+		facility: r.facility,
+		maxMessageBytes: r.maxMessageBytes,
+		enabled: r.enabled,
+		node: r.leaseUntil && r.leaseUntil > new Date() ? r.leaseNode : null,
+		lastError: r.lastError,
+		lastErrorAt: r.lastErrorAt,
+		lastSentAt: r.lastSentAt,
+		sentRecords: r.sentRecords,
+		/** Records not yet delivered. */
+		behind
+	};
+}
+export type ForwarderView = ReturnType<typeof view>;
+
+function audited(r: Row) {
+	const { token, leaseNode, leaseUntil, lastError, lastErrorAt, lastSentAt, sentRecords, ...rest } = r;
+	void [leaseNode, leaseUntil, lastError, lastErrorAt, lastSentAt, sentRecords];
+	return { ...rest, caPem: rest.caPem ? '(set)' : null, token: token ? '(set)' : null };
+}
+
+async function behind(db: Db, id: number): Promise<number> {
+	const [r] = await rawQuery<{ n: string | number | null }>(
+		db,
+		`select sum(h.last_seq - greatest(coalesce(c.seq, 0), h.first_seq - 1)) as n from access_log_heads h
+		left join access_log_forward_cursors c on c.forwarder_id = $1 and c.console_id = h.console_id`,
+		[id]
+	);
+	return Number(r?.n ?? 0);
+}
+
+export async function listForwarders(db: Db): Promise<ForwarderView[]> {
+	const rows = await db.select().from(accessLogForwarders).orderBy(accessLogForwarders.name);
+	return Promise.all(rows.map(async (r) => view(r, await behind(db, r.id))));
+}
+
+async function getRow(db: Db, id: number): Promise<Row> {
+	const [r] = await db.select().from(accessLogForwarders).where(eq(accessLogForwarders.id, id));
+	if (!r) throw new UserError(`There is no forwarder ${id}.`, 'NOT_FOUND');
+	return r;
+}
+
+function sealed(id: number, token: string) {
+	const mk = sealingKey();
+	return { keyId: mk.id, sealed: seal(mk, Buffer.from(token, 'utf8'), tokenLabel(id)) };
+}
+
+async function nameTaken(db: Db, name: string, except?: number): Promise<void> {
+	const [r] = await db
+		.select({ id: accessLogForwarders.id })
+		.from(accessLogForwarders)
+		.where(eq(accessLogForwarders.name, name));
+	if (r && r.id !== except) throw new UserError(`A forwarder named "${name}" exists already.`, 'CONFLICT');
+}
+
+export async function createForwarder(db: Db, actor: Actor, input: CreateForwarder): Promise<ForwarderView> {
+	checkTarget(input);
+	await nameTaken(db, input.name);
+	const { token, startAt, ...fields } = input;
+	const [r] = await db
+		.insert(accessLogForwarders)
+		.values({ ...fields, createdBy: actor.id })
+		.returning();
+	let row = r;
+	if (token) {
+		[row] = await db
+			.update(accessLogForwarders)
+			.set({ token: sealed(r.id, token) })
+			.where(eq(accessLogForwarders.id, r.id))
+			.returning();
+	}
+	if (startAt === 'now')
+		await rawQuery(
+			db,
+			`insert into access_log_forward_cursors (forwarder_id, console_id, seq)
+			select $1, console_id, last_seq from access_log_heads`,
+			[r.id]
+		);
+	await audit(db, actor, {
+		action: 'accessLog.forwarder.create',
+		targetType: 'accessLogForwarder',
+		targetId: r.id,
+		targetName: r.name,
+		after: { ...audited(row), startAt }
+	});
+	return view(row, await behind(db, r.id));
+}
+
+export async function updateForwarder(
+	db: Db,
+	actor: Actor,
+	id: number,
+	patch: ForwarderPatch
+): Promise<ForwarderView> {
+	const before = await getRow(db, id);
+	const next = { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+	checkTarget(next);
+	if (patch.name) await nameTaken(db, patch.name, id);
+	const { token, ...fields } = patch;
+	const [row] = await db
+		.update(accessLogForwarders)
+		.set({
+			...fields,
+			...(token === undefined ? {} : { token: token === null ? null : sealed(id, token) }),
+			// A changed forwarder restarts its worker on the node that holds it.
+			updatedAt: new Date()
+		})
+		.where(eq(accessLogForwarders.id, id))
+		.returning();
+	await audit(db, actor, {
+		action: 'accessLog.forwarder.update',
+		targetType: 'accessLogForwarder',
+		targetId: id,
+		targetName: row.name,
+		before: audited(before),
+		after: audited(row)
+	});
+	return view(row, await behind(db, id));
+}
+
+export async function deleteForwarder(db: Db, actor: Actor, id: number): Promise<void> {
+	const before = await getRow(db, id);
+	await db.delete(accessLogForwarders).where(eq(accessLogForwarders.id, id));
+	await audit(db, actor, {
+		action: 'accessLog.forwarder.delete',
+		targetType: 'accessLogForwarder',
+		targetId: id,
+		targetName: before.name,
+		before: audited(before)
+	});
+}

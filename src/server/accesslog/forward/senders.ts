@@ -1,0 +1,148 @@
+// The two ways out: a syslog stream (TCP or TLS, one long-lived connection) and HTTPS POSTs of JSON batches.
+// A syslog receiver sends nothing back, so a batch counts as delivered only once it was written and the
+// connection then stayed up for a moment (a receiver that died takes the connection down within that).
+import net from 'node:net';
+import tls from 'node:tls';
+import https from 'node:https';
+import { jsonRecord, syslogFrames, type ForwardRecord } from './format';
+
+export interface ForwarderTarget {
+	kind: 'syslog-tcp' | 'syslog-tls' | 'https';
+	host: string | null;
+	port: number | null;
+	url: string | null;
+	caPem: string | null;
+	token: string | null;
+	facility: number;
+	maxMessageBytes: number;
+}
+
+export interface Sender {
+	/** Sends the records; resolves when they were handed over (syslog) or accepted (HTTPS). */
+	send(records: ForwardRecord[]): Promise<void>;
+	/** True while everything sent so far may be counted as delivered. */
+	healthy(): boolean;
+	close(): void;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+class SyslogSender implements Sender {
+	private socket: net.Socket | null = null;
+	private broken: Error | null = null;
+
+	constructor(private readonly t: ForwarderTarget) {}
+
+	private async connect(): Promise<net.Socket> {
+		if (this.socket && !this.broken) return this.socket;
+		this.close();
+		this.broken = null;
+		const host = this.t.host!;
+		const port = this.t.port!;
+		const socket = await new Promise<net.Socket>((resolve, reject) => {
+			const s =
+				this.t.kind === 'syslog-tls'
+					? tls.connect({
+							host,
+							port,
+							servername: net.isIP(host) ? undefined : host,
+							ca: this.t.caPem ?? undefined,
+							rejectUnauthorized: true
+						})
+					: net.connect({ host, port });
+			const timer = setTimeout(
+				() => s.destroy(new Error(`no connection to ${host}:${port} within 10 s`)),
+				CONNECT_TIMEOUT_MS
+			);
+			s.once(this.t.kind === 'syslog-tls' ? 'secureConnect' : 'connect', () => {
+				clearTimeout(timer);
+				resolve(s);
+			});
+			s.once('error', (e) => {
+				clearTimeout(timer);
+				reject(e);
+			});
+		});
+		socket.setKeepAlive(true, 10_000);
+		socket.setNoDelay(true);
+		const fail = (e: Error) => (this.broken ??= e);
+		socket.on('error', fail);
+		socket.on('close', () => fail(new Error(`${host}:${port} closed the connection`)));
+		// A syslog receiver has nothing to say; reading keeps the close noticed.
+		socket.on('data', () => {});
+		socket.on('end', () => fail(new Error(`${host}:${port} ended the connection`)));
+		this.socket = socket;
+		return socket;
+	}
+
+	async send(records: ForwardRecord[]): Promise<void> {
+		const socket = await this.connect();
+		const frames = records.flatMap((r) => syslogFrames(r, this.t));
+		await new Promise<void>((resolve, reject) => {
+			socket.write(Buffer.concat(frames), (e) => (e ? reject(e) : resolve()));
+		});
+		if (this.broken) throw this.broken;
+	}
+
+	healthy(): boolean {
+		return !!this.socket && !this.broken;
+	}
+
+	close(): void {
+		this.socket?.destroy();
+		this.socket = null;
+	}
+}
+
+class HttpsSender implements Sender {
+	private ok = true;
+	private agent: https.Agent;
+
+	constructor(private readonly t: ForwarderTarget) {
+		this.agent = new https.Agent({ keepAlive: true, ca: t.caPem ?? undefined, rejectUnauthorized: true });
+	}
+
+	async send(records: ForwardRecord[]): Promise<void> {
+		const body = Buffer.from(JSON.stringify({ source: 'fleetdesk', records: records.map(jsonRecord) }));
+		this.ok = false;
+		await new Promise<void>((resolve, reject) => {
+			const req = https.request(
+				this.t.url!,
+				{
+					method: 'POST',
+					agent: this.agent,
+					timeout: 30_000,
+					headers: {
+						'content-type': 'application/json',
+						'content-length': body.length,
+						...(this.t.token ? { authorization: `Bearer ${this.t.token}` } : {})
+					}
+				},
+				(res) => {
+					res.resume();
+					res.on('end', () =>
+						res.statusCode && res.statusCode >= 200 && res.statusCode < 300
+							? resolve()
+							: reject(new Error(`${this.t.url} answered ${res.statusCode}`))
+					);
+				}
+			);
+			req.on('timeout', () => req.destroy(new Error(`${this.t.url} did not answer within 30 s`)));
+			req.on('error', reject);
+			req.end(body);
+		});
+		this.ok = true;
+	}
+
+	healthy(): boolean {
+		return this.ok;
+	}
+
+	close(): void {
+		this.agent.destroy();
+	}
+}
+
+export function makeSender(t: ForwarderTarget): Sender {
+	return t.kind === 'https' ? new HttpsSender(t) : new SyslogSender(t);
+}

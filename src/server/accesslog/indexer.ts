@@ -1,0 +1,178 @@
+// The line indexer: turns each console's output records into text lines (access_log_lines, trigram-indexed)
+// in its own transactions, a moment after the writer commits them. Trigram indexing costs several times what
+// writing the records does, so it must not hold up the records; during a flood it waits (a bounded while)
+// and then catches up. Each console's state row is locked while indexed, so two nodes never both index one.
+import type { Db } from '../db/client';
+import { buf } from './batch';
+import { placeholders, rawTransaction } from './raw';
+import { splitOutput } from './text';
+
+/** Records read per transaction. */
+const RECORDS_PER_STEP = 128;
+/** While the writer has this much queued, indexing waits (at most FLOOD_WAIT_MS at a time). */
+const FLOOD_BYTES = 8 * 1024 * 1024;
+const FLOOD_WAIT_MS = 2000;
+const SWEEP_MS = 30_000;
+const CLOSED = /PGlite is closed|after calling end on the pool/i;
+
+interface StateRow {
+	seq: string | number;
+	line_count: string | number;
+	partial: Uint8Array | null;
+	partial_at: Date | string | null;
+}
+interface RecordRow {
+	seq: string | number;
+	kind: string;
+	at: Date | string;
+	device_id: number | null;
+	data: Uint8Array;
+}
+
+/** Indexes the next records of one console; true when there may be more. */
+export async function indexStep(db: Db, consoleId: number): Promise<boolean> {
+	return rawTransaction(db, async (q) => {
+		await q('insert into access_log_line_state (console_id) values ($1) on conflict do nothing', [consoleId]);
+		const [st] = await q<StateRow>(
+			'select seq, line_count, partial, partial_at from access_log_line_state where console_id = $1 for update skip locked',
+			[consoleId]
+		);
+		if (!st) return false;
+		const rows = await q<RecordRow>(
+			`select seq, kind, at, device_id, data from access_log_records where console_id = $1 and seq > $2
+			order by seq limit ${RECORDS_PER_STEP}`,
+			[consoleId, st.seq]
+		);
+		if (!rows.length) return false;
+		let lineCount = Number(st.line_count);
+		let partial = st.partial;
+		let partialAt = st.partial_at === null ? null : new Date(st.partial_at);
+		const lines: unknown[] = [];
+		for (const r of rows) {
+			if (r.kind !== 'output') continue;
+			const at = new Date(r.at);
+			const split = splitOutput(partial, r.data);
+			if (split.lines) {
+				lines.push(consoleId, lineCount + 1, split.lines, r.device_id, Number(r.seq), at, split.text);
+				lineCount += split.lines;
+			}
+			if (!split.partial) partialAt = null;
+			else if (!partial || split.lines) partialAt = at;
+			partial = split.partial;
+		}
+		for (let i = 0; i < lines.length; i += 7 * 500) {
+			const slice = lines.slice(i, i + 7 * 500);
+			await q(
+				`insert into access_log_lines (console_id, first_line, line_count, device_id, seq, at, text)
+				values ${placeholders(slice.length / 7, 7)}`,
+				slice
+			);
+		}
+		await q(
+			'update access_log_line_state set seq = $2, line_count = $3, partial = $4, partial_at = $5 where console_id = $1',
+			[consoleId, Number(rows[rows.length - 1].seq), lineCount, partial ? buf(partial) : null, partialAt]
+		);
+		return rows.length === RECORDS_PER_STEP;
+	});
+}
+
+/** Consoles whose chain runs past what the indexer has done. */
+async function behind(db: Db): Promise<number[]> {
+	const rows = await rawTransaction(db, (q) =>
+		q<{ console_id: number }>(
+			`select h.console_id from access_log_heads h left join access_log_line_state s on s.console_id = h.console_id
+			where h.last_seq > coalesce(s.seq, 0) limit 10000`
+		)
+	);
+	return rows.map((r) => r.console_id);
+}
+
+export class LineIndexer {
+	private dirty = new Set<number>();
+	private running: Promise<void> | null = null;
+	private sweepTimer: NodeJS.Timeout | null = null;
+	private stopped = false;
+	private idle: (() => void)[] = [];
+	private failures = 0;
+
+	constructor(
+		private readonly db: Db,
+		private readonly backlog: () => number
+	) {}
+
+	kick(consoleIds: Iterable<number>): void {
+		if (this.stopped) return;
+		for (const id of consoleIds) this.dirty.add(id);
+		if (!this.sweepTimer) {
+			// The first kick after a start also picks up what an earlier process left unindexed.
+			this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_MS);
+			this.sweepTimer.unref();
+			void this.sweep();
+		}
+		this.start();
+	}
+
+	/** Resolves when every console is indexed up to what was committed when this was called. */
+	async settle(): Promise<void> {
+		await this.sweep();
+		if (!this.running) return;
+		await new Promise<void>((r) => this.idle.push(r));
+	}
+
+	async stop(): Promise<void> {
+		this.halt();
+		await this.running;
+	}
+
+	private halt(): void {
+		this.stopped = true;
+		if (this.sweepTimer) clearInterval(this.sweepTimer);
+		this.dirty.clear();
+	}
+
+	private async sweep(): Promise<void> {
+		if (this.stopped) return;
+		try {
+			for (const id of await behind(this.db)) this.dirty.add(id);
+		} catch (e) {
+			const message = (e as Error).message;
+			if (CLOSED.test(message)) return this.halt();
+			console.error(`Access log: cannot find consoles to index: ${message}`);
+		}
+		this.start();
+	}
+
+	private start(): void {
+		if (this.running || !this.dirty.size) return;
+		this.running = this.loop().finally(() => {
+			this.running = null;
+			if (this.dirty.size && !this.stopped) this.start();
+			else for (const r of this.idle.splice(0)) r();
+		});
+	}
+
+	private async loop(): Promise<void> {
+		while (this.dirty.size && !this.stopped) {
+			const waitUntil = Date.now() + FLOOD_WAIT_MS;
+			while (this.backlog() > FLOOD_BYTES && Date.now() < waitUntil) await sleep(50);
+			const [id] = this.dirty;
+			this.dirty.delete(id);
+			try {
+				if (await indexStep(this.db, id)) this.dirty.add(id);
+			} catch (e) {
+				const message = (e as Error).message;
+				if (this.stopped) return;
+				// The database was closed under us (shutdown): the next start's sweep picks up what is left.
+				if (CLOSED.test(message)) return this.halt();
+				if (this.failures++ % 60 === 0)
+					console.error(`Access log: indexing console ${id} failed (retrying): ${message}`);
+				this.dirty.add(id);
+				await sleep(1000);
+			}
+		}
+	}
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((r) => setTimeout(r, ms));
+}

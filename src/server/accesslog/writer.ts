@@ -1,0 +1,159 @@
+// Group commit: entries queue per database and go in one transaction every ~10 ms (at once when a batch is
+// full), one transaction at a time, so a console's records keep the order of the calls. A failed batch is
+// retried until it commits: skipping it would leave a hole that the agent's resend could not fill.
+import type { Db } from '../db/client';
+import { writeBatch, type NormalEntry } from './batch';
+import { LineIndexer } from './indexer';
+import { accessLogKey } from './key';
+
+/** Wait this long for more entries before writing a batch that is not full. */
+const GATHER_MS = 10;
+/** A batch is full at this many bytes or entries. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_ENTRIES = 2000;
+/** Callers wait (in order) once this much is queued and not yet committed. */
+export const QUEUE_BYTES = 32 * 1024 * 1024;
+/** Accounted per entry besides its data, so a flood of keystrokes is bounded too. */
+const ENTRY_OVERHEAD = 256;
+
+interface Pending {
+	entry: NormalEntry;
+	bytes: number;
+	resolve(): void;
+	reject(e: Error): void;
+}
+
+const CLOSED = /PGlite is closed|after calling end on the pool/i;
+
+class Writer {
+	private queue: Pending[] = [];
+	private waiting: Pending[] = [];
+	private queued = 0;
+	private timer: NodeJS.Timeout | null = null;
+	private running: Promise<void> | null = null;
+	private idle: (() => void)[] = [];
+	readonly indexer: LineIndexer;
+
+	constructor(private readonly db: Db) {
+		this.indexer = new LineIndexer(db, () => this.backlog);
+	}
+
+	get backlog(): number {
+		return this.queued + this.waiting.reduce((n, p) => n + p.bytes, 0);
+	}
+
+	append(entry: NormalEntry): Promise<void> {
+		return new Promise((resolve, reject) => {
+			const p: Pending = { entry, bytes: entry.data.byteLength + ENTRY_OVERHEAD, resolve, reject };
+			if (this.waiting.length || this.queued >= QUEUE_BYTES) this.waiting.push(p);
+			else this.enqueue(p);
+		});
+	}
+
+	/** Resolves once everything appended so far is committed (or failed for good). */
+	flush(): Promise<void> {
+		if (!this.queue.length && !this.waiting.length && !this.running) return Promise.resolve();
+		if (this.timer) {
+			clearTimeout(this.timer);
+			this.timer = null;
+			this.start();
+		}
+		return new Promise((r) => this.idle.push(r));
+	}
+
+	private enqueue(p: Pending): void {
+		this.queue.push(p);
+		this.queued += p.bytes;
+		if (this.running) return;
+		if (this.queued >= BATCH_BYTES || this.queue.length >= BATCH_ENTRIES) {
+			if (this.timer) clearTimeout(this.timer);
+			this.timer = null;
+			this.start();
+		} else if (!this.timer) {
+			this.timer = setTimeout(() => {
+				this.timer = null;
+				this.start();
+			}, GATHER_MS);
+		}
+	}
+
+	private admit(): void {
+		while (this.waiting.length && this.queued < QUEUE_BYTES) this.enqueue(this.waiting.shift()!);
+	}
+
+	private start(): void {
+		if (this.running) return;
+		this.running = this.loop().finally(() => {
+			this.running = null;
+			if (this.queue.length) this.start();
+			else for (const r of this.idle.splice(0)) r();
+		});
+	}
+
+	private take(): Pending[] {
+		let bytes = 0;
+		let n = 0;
+		while (n < this.queue.length && n < BATCH_ENTRIES && (n === 0 || bytes < BATCH_BYTES))
+			bytes += this.queue[n++].bytes;
+		return this.queue.splice(0, n);
+	}
+
+	private async loop(): Promise<void> {
+		while (this.queue.length) {
+			const batch = this.take();
+			const error = await this.commit(batch);
+			if (!error) this.indexer.kick(new Set(batch.map((p) => p.entry.consoleId)));
+			this.queued -= batch.reduce((n, p) => n + p.bytes, 0);
+			for (const p of batch) {
+				if (error) p.reject(error);
+				else p.resolve();
+			}
+			if (error) for (const p of [...this.queue.splice(0), ...this.waiting.splice(0)]) p.reject(error);
+			this.queued = this.queue.reduce((n, p) => n + p.bytes, 0);
+			this.admit();
+		}
+	}
+
+	/** Commits one batch, retrying with backoff; gives up only when the database was closed. */
+	private async commit(batch: Pending[]): Promise<Error | null> {
+		for (let attempt = 0; ; attempt++) {
+			try {
+				await writeBatch(
+					this.db,
+					accessLogKey(),
+					batch.map((p) => p.entry)
+				);
+				return null;
+			} catch (e) {
+				const err = e instanceof Error ? e : new Error(String(e));
+				if (CLOSED.test(err.message) || attempt > 1000)
+					return new Error(`The access log could not be written: ${err.message}`);
+				if (attempt === 0 || attempt % 20 === 0)
+					console.error(`Access log: writing ${batch.length} records failed (retrying): ${err.message}`);
+				await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));
+			}
+		}
+	}
+}
+
+const writers = new Map<Db, Writer>();
+
+export function writerFor(db: Db): Writer {
+	let w = writers.get(db);
+	if (!w) writers.set(db, (w = new Writer(db)));
+	return w;
+}
+
+/** Waits until every queued entry of every database is committed (for shutdown and tests). */
+export async function flushAll(): Promise<void> {
+	await Promise.all([...writers.values()].map((w) => w.flush()));
+}
+
+/** Forgets a database's writer after flushing it (call before closing the database). */
+export async function closeWriter(db: Db): Promise<void> {
+	const w = writers.get(db);
+	if (!w) return;
+	await w.flush();
+	await w.indexer.stop();
+	writers.delete(db);
+}

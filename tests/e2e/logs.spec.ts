@@ -415,6 +415,13 @@ test('a big file on a real agent: virtual scrolling, filters with context, a bad
 	});
 	expect(await tw.evaluate((w) => w.scrollWidth - w.clientWidth)).toBeLessThanOrEqual(0);
 	await shot(tp, 'logs-viewer-768x1024');
+	// Wrapped lines: nothing scrolls sideways, and the marked line is still on screen.
+	await tw.getByRole('button', { name: 'Wrap lines' }).tap();
+	await expect(tw.getByRole('button', { name: 'Wrap lines' })).toHaveAttribute('aria-pressed', 'true');
+	const view = tw.locator('[data-testid="log-lines"] .view');
+	expect(await view.evaluate((v) => v.scrollWidth - v.clientWidth)).toBeLessThanOrEqual(0);
+	await expect(tw.locator('[data-testid="log-lines"] .row[data-line="2000"]')).toBeVisible();
+	await shot(tp, 'logs-wrapped-768x1024');
 	await tw.getByRole('tab', { name: 'Bookmarks' }).tap();
 	await expect(tw.getByTestId('bookmark').filter({ hasText: 'netdown' })).toBeVisible();
 	await shot(tp, 'logs-bookmarks-768x1024');

@@ -213,16 +213,14 @@ ${machine(results[0]?.loadAverage ?? '')}
 `;
 }
 
-/** What the B8 measurements point at (November 2026); shown while a target is missed. */
-const WHY_B8_MISSES = `What the misses point at (not profiled further): a first inventory writes about 980 CMDB rows per device (a
-relation to each of its 300 packages, a history row for each, its own CIs), so full inventories are bound by
-row writes; PostgreSQL reaches the target with the worker's batches of up to 100 hosts, PGlite, where reports
-and the worker share one database thread, runs batches of about 10 and reaches half of it. When every device
-changes 3 packages, each report rewrites the host's whole stored software section (one JSON value of 300
-packages) and the worker reconciles the whole section of each host to find 3 changed relations; storing and
-diffing software per package (or reconciling only the items whose hash changed) would cut both. Reports here go
-one at a time; the gateway applies different agents' reports concurrently, which on PostgreSQL would add
-throughput (not measured).`;
+/** What the B8 measurements point at (December 2026); shown while a target is missed. */
+const WHY_B8_MISSES = `What the misses point at: since December a first inventory writes about 400 CMDB rows per device (its ~300
+relations to software products, one history entry per CI per reconciliation pass instead of one per relation
+on each end, its own CIs); on PGlite the relations' foreign keys are checked by one query per pass. What is
+left is row writes inside the database engine. When every device changes 3 packages, each report rewrites the
+host's whole stored software section and the worker reconciles the whole section to find the changed
+relations; storing and diffing software per package would cut both. Numbers measured while other work shared
+the machine are not comparable with the baseline of another run: compare each row with its own baseline.`;
 
 export async function runAgentBenchmarks(which: string[]): Promise<void> {
 	const kinds = (process.env.BENCH_DB ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];

@@ -158,7 +158,10 @@ export const schemas: Record<string, Schema> = {
 		message: str,
 		changes: {
 			type: 'object',
-			description: 'Field → [before, after].',
+			description:
+				'Field → [before, after]. In relation entries written by reconciliation (`relation` null): relation ' +
+				'type → [list before, list after], each {domainId, label, relations: [{id, otherId, otherName, data?}]} ' +
+				'or null.',
 			additionalProperties: { type: 'array', minItems: 2, maxItems: 2 }
 		},
 		state: {

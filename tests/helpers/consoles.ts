@@ -101,7 +101,8 @@ export class Viewer {
 		});
 	}
 
-	waitForRoom(pred: (r: ConsoleRoomState) => boolean, timeoutMs = 15_000): Promise<ConsoleRoomState> {
+	// 30 s: a pipe opens through a signed task, the agent and a PTY; under load a first open took over 15 s.
+	waitForRoom(pred: (r: ConsoleRoomState) => boolean, timeoutMs = 30_000): Promise<ConsoleRoomState> {
 		return until(async () => {
 			const r = this.room;
 			return r && pred(r) ? r : null;

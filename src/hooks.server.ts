@@ -1,4 +1,4 @@
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, ServerInit } from '@sveltejs/kit';
 import { runtime } from '$server/runtime';
 import { SESSION_COOKIE, validateSessionToken } from '$server/auth/sessions';
 import { loadPrincipal } from '$server/auth/permissions';
@@ -6,6 +6,12 @@ import { originAllowed } from '$server/auth/origin';
 import { limiters } from '$server/http/guards';
 import { hasValidApiToken } from '$server/api/auth';
 import { ocsCredentialsValid } from '$server/inventory/ocs/auth';
+import { registerServerKit } from '$server/kit';
+
+/** The production entry takes the server's services from this bundle, so the process runs one copy of them. */
+export const init: ServerInit = () => {
+	registerServerKit();
+};
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -4,14 +4,12 @@ import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './env';
-import { boot } from './boot';
-import { attachRealtime } from './realtime/io';
-import { startAdminSocket } from './cli/admin-socket';
-import { purgeExpiredSessions } from './auth/sessions';
-import { startAgentGateway } from './agents/gateway';
-import { startAccessLogForwarding } from './accesslog';
+import { serverKit } from './kit-global';
 
-/** Production entry: one HTTP(S) server carrying SvelteKit, tRPC, Socket.IO; the admin socket for the CLI. */
+/**
+ * Production entry: one HTTP(S) server carrying SvelteKit, tRPC, Socket.IO; the admin socket for the CLI.
+ * Every service comes from the SvelteKit bundle (kit.ts), so the process holds one copy of the server's code.
+ */
 async function main(): Promise<void> {
 	const config = loadConfig();
 	const secure = !!config.tls;
@@ -27,12 +25,13 @@ async function main(): Promise<void> {
 		process.env.XFF_DEPTH ??= '1';
 	}
 
-	const started = await boot(config);
-	const rt = started.runtime;
 	const here = path.dirname(fileURLToPath(import.meta.url));
 	const { handler } = (await import(path.join(here, 'handler.js'))) as {
 		handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 	};
+	const kit = serverKit();
+	const started = await kit.boot(config);
+	const rt = started.runtime;
 
 	const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
 		const fwdProto = config.trustProxy
@@ -60,10 +59,7 @@ async function main(): Promise<void> {
 	server.keepAliveTimeout = 65_000;
 	server.headersTimeout = 66_000;
 
-	await attachRealtime(server as http.Server, rt);
-	const agentGateway = await startAgentGateway(rt);
-	const forwarding = startAccessLogForwarding(rt.db, { nodeId: rt.nodeId });
-	const adminSocket = rt.dbKind === 'pglite' ? await startAdminSocket(config.dataDir) : { close() {} };
+	const services = await kit.startServices(server as http.Server, started);
 
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
@@ -90,27 +86,15 @@ async function main(): Promise<void> {
 	// one write, so whoever watches for the URL line also gets the sign-in line
 	console.log(lines.join('\n'));
 
-	const purge = setInterval(
-		() =>
-			purgeExpiredSessions(rt.db, { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs }).catch((e) =>
-				console.error('session purge failed:', e.message)
-			),
-		10 * 60_000
-	);
-	purge.unref();
-
 	let stopping = false;
 	const stop = async (signal: string) => {
 		if (stopping) return;
 		stopping = true;
 		console.log(`${signal}: stopping Fleetdesk…`);
 		setTimeout(() => process.exit(1), 10_000).unref();
-		await new Promise<void>((r) => rt.io?.close(() => r()) ?? r());
+		await services.close();
 		server.closeAllConnections?.();
 		await new Promise<void>((r) => server.close(() => r()));
-		adminSocket.close();
-		await agentGateway?.close();
-		await forwarding.stop();
 		await started.close();
 		process.exit(0);
 	};

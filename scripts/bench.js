@@ -22,6 +22,15 @@ if (onlyAgents.length) {
 	await runAgentBenchmarks(onlyAgents);
 	process.exit(0);
 }
+// `npm run bench -- consoles` runs B3–B6 (tests/bench/consoles-bench.ts); consoles-b3 … consoles-b6 one of them.
+const onlyConsoles = process.argv.slice(2).filter((a) => a === 'consoles' || /^consoles-b[3-6]$/.test(a));
+// `npm run bench -- accesslog-b11` runs B11 (BENCH_ACCESSLOG_MB sets the size; 2048 for the issue's 2 GB).
+const onlySearch = process.argv.slice(2).includes('accesslog-b11');
+if (onlyConsoles.length || onlySearch) {
+	if (onlyConsoles.length) await consoleBenchmarks(onlyConsoles);
+	if (onlySearch) await accessLogSearch();
+	process.exit(0);
+}
 const { benchDesktopLoad } = await import('../tests/bench/desktop-load.ts');
 
 const load = await benchDesktopLoad();
@@ -116,6 +125,34 @@ await cmdbListAndReconcile(['cmdb-list', 'cmdb-reconcile']);
 {
 	const { runAgentBenchmarks } = await import('../tests/bench/agents-report.ts');
 	await runAgentBenchmarks(['agents-b1', 'inventory-b8']);
+}
+
+// ---------------------------------------------------------------- consoles (B3–B6) and access-log search (B11)
+await consoleBenchmarks(['consoles']);
+await accessLogSearch();
+
+async function consoleBenchmarks(which) {
+	const { runConsoleBenchmarks } = await import('../tests/bench/consoles-bench.ts');
+	await runConsoleBenchmarks(which);
+}
+
+async function accessLogSearch() {
+	const { benchAccessLogSearch, searchReport } = await import('../tests/bench/accesslog-search.ts');
+	const loads = () =>
+		os
+			.loadavg()
+			.map((l) => l.toFixed(1))
+			.join(', ');
+	const start = loads();
+	const result = await benchAccessLogSearch();
+	const machine = `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, on a machine shared with other engineers' test runs; load average ${start} at the start and ${loads()} at the end.`;
+	const report = searchReport(result, machine);
+	for (const line of report.lines) console.log(line);
+	const re = /## Access-log search \(B11\)[\s\S]*?(?=\n## |$)/;
+	let d = readFileSync('docs/benchmarks.md', 'utf8');
+	d = re.test(d) ? d.replace(re, () => report.section) : d.trimEnd() + '\n\n' + report.section;
+	writeFileSync('docs/benchmarks.md', d);
+	console.log('Access-log search (B11) results written to docs/benchmarks.md');
 }
 
 async function cmdbListAndReconcile(which) {

@@ -1,11 +1,13 @@
 // B11: regex search across access logs. A generated access log (syslog-like lines, shell prompts, colour
-// escapes; BENCH_ACCESSLOG_MB, default 2048 MiB of output over 20 consoles on 10 devices) is loaded into the
+// escapes; BENCH_ACCESSLOG_MB MiB of output over 20 consoles on 10 devices: default 256, which loads in a few
+// minutes; BENCH_ACCESSLOG_MB=2048 for the issue's 2 GB) is loaded into the
 // line table exactly as the line indexer derives it (splitOutput per 32 KiB output record), its trigram index
 // built, and searched with searchAccessLogs as accessLogs.search runs it (an administrator, every match
 // returned). Baseline, same run, same data: `LC_ALL=C grep -E -n PATTERN` over the raw output bytes (what the
 // raw export gives) written to one file. Median of BENCH_RUNS (5) runs after one warm-up; hit counts compared.
 // Target: ≤ 1.5× grep when the pattern has a literal. PostgreSQL only (PGlite is not meant for 2 GB).
-// Run alone: `npx tsx tests/bench/accesslog-search.ts` (BENCH_ACCESSLOG_MB=64 for a quick look).
+// `npm run bench -- accesslog-b11` runs it and writes its section; alone: `npx tsx tests/bench/accesslog-search.ts`
+// (BENCH_ACCESSLOG_MB=64 for a quick look).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +22,9 @@ import { splitOutput } from '../../src/server/accesslog/text';
 import { rawQuery, placeholders } from '../../src/server/accesslog/raw';
 import { freshPostgres, postgresReachable } from '../helpers/db';
 
-const MB = Number(process.env.BENCH_ACCESSLOG_MB ?? 2048);
+/** The target is stated for 2 GB; the default size fits a few minutes on two cores. */
+export const TARGET_MB = 2048;
+const MB = Number(process.env.BENCH_ACCESSLOG_MB ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CHUNK = 32 * 1024;
 const DEVICES = 10;
@@ -237,7 +241,8 @@ export function searchReport(b: SearchBench, machine: string): { lines: string[]
 		: b.results.map(
 				(r, i) =>
 					[
-						`${r.name}: \`${r.pattern}\``,
+						// A | inside a table cell would end it.
+						`${r.name}: \`${r.pattern.replace(/\|/g, '\\|')}\``,
 						`${r.ms.toFixed(1)} ms, ${r.hits} lines (grep -E ${r.grepMs.toFixed(1)} ms, ${r.grepHits} lines; ×${r.ratio.toFixed(2)})`,
 						i === 0 ? '≤ 1.5× grep -E' : 'reported',
 						(i > 0 || r.ratio <= 1.5) && r.hits === r.grepHits
@@ -252,7 +257,11 @@ PostgreSQL. The line table is filled exactly as the line indexer derives it (esc
 output record) and its trigram index built afterwards (load ${b.loadSeconds.toFixed(0)} s, index ${b.indexSeconds.toFixed(0)} s).
 The search runs in-process through \`searchAccessLogs\` as \`accessLogs.search\` does (an administrator; every
 match returned, limit 1000). Baseline, same run and data: \`LC_ALL=C grep -E -n\` over the raw output bytes in one
-file. Median of ${RUNS} runs after one warm-up; hit counts must agree.
+file. Median of ${RUNS} runs after one warm-up; hit counts must agree.${
+		b.mb < TARGET_MB
+			? `\n\nThe issue states the target for 2 GB; this run used ${b.mb} MiB (the default, which fits a few minutes). For\n2 GB: \`BENCH_ACCESSLOG_MB=2048 npm run bench -- accesslog-b11\` (loading takes most of the time).`
+			: ''
+	}
 
 | Pattern | Result | Target | |
 | --- | --- | --- | --- |

@@ -8,27 +8,24 @@
 // devices changed (3 package upgrades each, the rest unchanged); a round where every device sends a delta with
 // 1% of its packages upgraded. Rows written: PostgreSQL's n_tup_ins + n_tup_upd + n_tup_del, or on PGlite a
 // checksum of every row of the CMDB tables, before and after.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { sql } from 'drizzle-orm';
-import { migrate, openDatabase, queryRows, type Database } from '../../src/server/db/client';
-import { seedCmdb } from '../../src/server/cmdb/seed';
-import { seedAccess } from '../../src/server/access/seed';
-import { agents, devices } from '../../src/server/db/schema';
-import { applyReport } from '../../src/server/agents/reports';
 import { pendingHosts, startInventoryWorker, type WorkerStats } from '../../src/server/inventory';
 import { inventorySchema, type Inventory } from '../../src/lib/protocol/inventory';
 import { planReport, type SectionHashes } from '../../agent/src/modules/inventory/report';
-import { inventoryAt, makeProfile } from '../../agent/src/simulate/profile';
-import { choosePackages } from '../../agent/src/simulate/software';
-import { seeded } from '../../agent/src/simulate/rng';
-import { freshPostgres, postgresReachable } from '../helpers/db';
+import { postgresReachable } from '../helpers/db';
+import {
+	applyReports,
+	enrolledHosts,
+	loadAverage as currentLoadAverage,
+	openBenchDatabase,
+	planBodies,
+	seedBenchDatabase,
+	withUpgrades,
+	type BenchHost
+} from './inventory-common';
 
 const DEVICES = Number(process.env.BENCH_B8_DEVICES ?? 2000);
-const CMDB_TABLES = ['cmdb_cis', 'cmdb_relations', 'cmdb_history'];
 /** BENCH_B8_ROUNDS=full (comma-separated round names) runs only those rounds: for profiling one of them. */
 const ROUNDS = process.env.BENCH_B8_ROUNDS?.split(',');
 /** BENCH_B8_PROFILE=DIR writes a CPU profile of each round (this process: on PGlite, the database too). */
@@ -84,99 +81,21 @@ export interface B8Result {
 	baselinePerSecond?: number;
 }
 
-async function pgCounts(url: string): Promise<{ cmdb: number; all: number }> {
-	const c = new pg.Client({ connectionString: url });
-	await c.connect();
-	try {
-		let last = '';
-		for (let i = 0; i < 40; i++) {
-			const r = await c.query(
-				`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del) filter (where relname = any($1)), 0)::bigint as cmdb,
-				        coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint as all from pg_stat_user_tables`,
-				[CMDB_TABLES]
-			);
-			const now = `${r.rows[0].cmdb}/${r.rows[0].all}`;
-			if (now === last) return { cmdb: Number(r.rows[0].cmdb), all: Number(r.rows[0].all) };
-			last = now;
-			await new Promise((res) => setTimeout(res, 700));
-		}
-		const [cmdb, all] = last.split('/').map(Number);
-		return { cmdb, all };
-	} finally {
-		await c.end();
-	}
-}
-
-/** PGlite: a checksum per CMDB row; rows differing afterwards = inserted + updated + deleted. */
-async function cmdbSnapshot(database: Database): Promise<Map<string, string>> {
-	const rows = await queryRows<{ k: string; h: string }>(
-		database.db,
-		sql`select 'c' || id as k, md5(c::text) as h from cmdb_cis c
-			union all select 'r' || id, md5(r::text) from cmdb_relations r
-			union all select 'h' || id, md5(h::text) from cmdb_history h`
-	);
-	return new Map(rows.map((r) => [r.k, r.h]));
-}
-function differing(a: Map<string, string>, b: Map<string, string>): number {
-	let n = 0;
-	for (const [k, h] of b) if (a.get(k) !== h) n++;
-	for (const k of a.keys()) if (!b.has(k)) n++;
-	return n;
-}
-
-function withUpgrades(inv: Inventory, n: number): Inventory {
-	return {
-		...inv,
-		software: inv.software.map((s, i) => (i < n ? { ...s, version: `${s.version}.1` } : s))
-	};
-}
-
 export async function benchInventoryB8(
 	kind: 'postgres' | 'pglite',
 	count = DEVICES,
 	lanes = Number(process.env.BENCH_B8_LANES ?? 1)
 ): Promise<B8Result> {
-	const loadAverage = os
-		.loadavg()
-		.map((l) => l.toFixed(1))
-		.join(', ');
+	const loadAverage = currentLoadAverage();
 	if (kind === 'postgres' && !(await postgresReachable()))
 		return { kind, devices: count, lanes, loadAverage, skipped: 'PostgreSQL is not reachable' };
-	const pgdb = kind === 'postgres' ? await freshPostgres() : null;
-	const dir = kind === 'pglite' ? fs.mkdtempSync(path.join(os.tmpdir(), 'fd-b8-')) : null;
-	const open = () => openDatabase({ databaseUrl: pgdb?.url, dataDir: dir ?? 'memory://' });
-	let database = await open();
+	const bench = await openBenchDatabase(kind, 'fd-b8-');
 	const say = (s: string) => console.log(`B8 ${kind}: ${s}`);
 	try {
-		await migrate(database);
-		await seedAccess(database.db);
-		await seedCmdb(database.db);
+		await seedBenchDatabase(bench.database);
 
 		// Enrolled hosts, as enrolment leaves them (their Device CI comes with the first inventory here).
-		const now = Date.now();
-		const hosts = Array.from({ length: count }, (_, i) => {
-			const p = makeProfile('b8', i + 1);
-			p.packages = choosePackages(seeded(`${p.hostname}#b8`), 300);
-			return { id: crypto.randomUUID(), p, inv: inventorySchema.parse(inventoryAt(p, now)), seq: 0 };
-		});
-		for (let i = 0; i < hosts.length; i += 500) {
-			const batch = hosts.slice(i, i + 500);
-			const devs = await database.db
-				.insert(devices)
-				.values(batch.map((h) => ({ name: h.p.hostname })))
-				.returning({ id: devices.id });
-			await database.db.insert(agents).values(
-				batch.map((h, k) => ({
-					id: h.id,
-					hostname: h.p.hostname,
-					deviceId: devs[k].id,
-					certSerial: `b8-${i + k}`,
-					certFingerprint: `b8-${i + k}`,
-					certNotAfter: new Date(now + 365 * 86_400_000)
-				}))
-			);
-		}
-
+		const hosts = await enrolledHosts(bench.database, count, 'b8');
 		const t0b = performance.now();
 		for (const h of hosts)
 			planReport(inventorySchema.parse(JSON.parse(JSON.stringify(h.inv))), null, { trigger: 'startup' });
@@ -185,72 +104,38 @@ export async function benchInventoryB8(
 		const sent = new Map<string, SectionHashes | null>();
 		const round = async (
 			name: string,
-			inventoryOf: (h: (typeof hosts)[number], i: number) => Inventory,
+			inventoryOf: (h: BenchHost, i: number) => Inventory,
 			full: boolean,
 			id: string
 		): Promise<B8Pass | undefined> => {
 			if (ROUNDS && !ROUNDS.includes(id)) return undefined;
-			if (kind === 'postgres') {
-				// A fresh pool per round: closing it makes every backend flush its statistics.
-				await database.close();
-				database = await open();
-			}
-			const before = pgdb ? await pgCounts(pgdb.url) : await cmdbSnapshot(database);
-			const bodies = hosts.map((h, i) => {
-				const plan = planReport(inventoryOf(h, i), full ? null : (sent.get(h.id) ?? null), {
-					trigger: 'schedule'
-				});
-				sent.set(h.id, plan.hashes);
-				return plan.body;
-			});
+			// On PostgreSQL a fresh pool per round: closing it makes every backend flush its statistics.
+			await bench.refresh();
+			const before = await bench.mark();
+			const bodies = planBodies(hosts, sent, inventoryOf, full);
 			let errors = 0;
 			// The server's reconciliation worker, as the gateway starts it next to the report handler.
-			const worker = startInventoryWorker({ db: database.db, dbKind: kind, nodeId: 'b8' });
+			const worker = startInventoryWorker({ db: bench.database.db, dbKind: kind, nodeId: 'b8' });
 			const stopProfile = PROFILE ? await profile(path.join(PROFILE, `${kind}-${id}.cpuprofile`)) : null;
 			const t0 = performance.now();
 			const cpu0 = process.cpuUsage();
 			// `lanes` reports at a time, as the gateway applies different agents' reports concurrently.
-			let next = 0;
-			const lane = async () => {
-				while (next < hosts.length) {
-					const i = next++;
-					const h = hosts[i];
-					try {
-						await applyReport(database.db, h.id, {
-							agentId: h.id,
-							seq: ++h.seq,
-							kind: 'inventory',
-							at: new Date().toISOString(),
-							body: bodies[i]
-						});
-					} catch (e) {
-						if (errors++ < 3) console.error(`B8 ${kind} ${name}: ${(e as Error).message}`);
-					}
-				}
-			};
-			await Promise.all(Array.from({ length: lanes }, lane));
+			await applyReports(bench.database, hosts, bodies, lanes, (e) => {
+				if (errors++ < 3) console.error(`B8 ${kind} ${name}: ${e.message}`);
+			});
 			const acceptedMs = performance.now() - t0;
 			// Done when the CMDB has everything: nothing left for the worker.
 			for (;;) {
 				await worker.drain();
-				const p = await pendingHosts(database.db);
+				const p = await pendingHosts(bench.database.db);
 				if (p.count === 0 || p.due === 0) break;
 			}
 			const ms = performance.now() - t0;
 			const cpu = process.cpuUsage(cpu0);
 			await stopProfile?.();
 			await worker.stop();
-			const pending = (await pendingHosts(database.db)).count;
-			let rows: number;
-			let allRows: number | null = null;
-			if (pgdb) {
-				await database.close();
-				database = await open();
-				const after = await pgCounts(pgdb.url);
-				const b = before as { cmdb: number; all: number };
-				rows = after.cmdb - b.cmdb;
-				allRows = after.all - b.all;
-			} else rows = differing(before as Map<string, string>, await cmdbSnapshot(database));
+			const pending = (await pendingHosts(bench.database.db)).count;
+			const { rows, allRows } = await bench.rowsSince(before);
 			const pass: B8Pass = {
 				reports: hosts.length,
 				ms,
@@ -297,8 +182,6 @@ export async function benchInventoryB8(
 			baselinePerSecond
 		};
 	} finally {
-		await database.close();
-		await pgdb?.drop();
-		if (dir) fs.rmSync(dir, { recursive: true, force: true });
+		await bench.dispose();
 	}
 }

@@ -2,75 +2,36 @@
 // (administrator) and a read-only viewer in the same console from two browser contexts, input typed by one
 // seen by both, the viewer's keys not sent (and dropped by the server when sent anyway), the paste guard,
 // the key row, and the access log replayed and sought back to earlier output.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { APIRequestContext, BrowserContext, Locator, Page } from '@playwright/test';
+import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { io } from 'socket.io-client';
-import { ADMIN, expect, mutate, signIn, test } from './helpers';
+import {
+	ADMIN,
+	expect,
+	joinToken,
+	mutate,
+	newGroup,
+	openApp,
+	query,
+	RealAgents,
+	shot,
+	signIn,
+	test
+} from './helpers';
 
-const AGENT = path.resolve('agent/dist/fleetdesk-agent.js');
-const AGENT_PORT = Number(process.env.E2E_AGENT_PORT);
 const PORT = Number(process.env.E2E_PORT ?? 3199);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
-const SHOTS = 'test-results/screenshots';
 const run = Date.now().toString(36).slice(-5);
 
-interface Agent {
-	proc: ChildProcess;
-	output: () => string;
-	exited: Promise<number | null>;
-}
-
-function spawnAgent(args: string[]): Agent {
-	const proc = spawn(process.execPath, [AGENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '';
-	proc.stdout!.on('data', (d) => (out += d));
-	proc.stderr!.on('data', (d) => (out += d));
-	const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-	return { proc, output: () => out, exited };
-}
-
-const agents: Agent[] = [];
-const dirs: string[] = [];
-test.afterAll(async () => {
-	for (const a of agents) if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill('SIGTERM');
-	await Promise.all(agents.map((a) => a.exited));
-	for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-async function query<T>(request: APIRequestContext, p: string, input?: unknown): Promise<T> {
-	const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-	const res = await request.get(`/api/trpc/${p}${q}`);
-	expect(res.ok(), `${p}: ${res.status()}`).toBe(true);
-	return ((await res.json()) as { result: { data: T } }).result.data;
-}
+const agents = new RealAgents();
+test.afterAll(() => agents.stop());
 
 /** A real agent enrolled into `groupId`, running with shell, ssh and telnet consoles allowed; returns its device. */
 async function agentDevice(page: Page, groupId: number): Promise<{ name: string; id: number }> {
-	const { token } = (await mutate(page.request, 'agents.tokens.create', { groupId, ttlSeconds: 900 })) as {
-		token: string;
-	};
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consoles-e2e-agent-'));
-	dirs.push(dir);
-	const enrol = spawnAgent([
-		'enroll',
-		'--server',
-		`https://127.0.0.1:${AGENT_PORT}`,
-		'--token',
-		token,
-		'--dir',
-		dir
-	]);
-	agents.push(enrol);
-	expect(await enrol.exited, enrol.output()).toBe(0);
-	const name = /\(device ([^)]+)\)/.exec(enrol.output())?.[1];
-	expect(name, enrol.output()).toBeTruthy();
-	const config = path.join(dir, 'config.json');
-	fs.writeFileSync(config, JSON.stringify({ consoles: { allow: ['shell', 'ssh', 'telnet'] } }));
-	const agent = spawnAgent(['run', '--dir', dir, '--config', config]);
-	agents.push(agent);
+	const { name, agent } = await agents.enrolAndRun(
+		await joinToken(page, groupId),
+		{ consoles: { allow: ['shell', 'ssh', 'telnet'] } },
+		'consoles-e2e-agent-'
+	);
 	let id = 0;
 	await expect(async () => {
 		const devices = await query<{ name: string; deviceId: number | null; online: boolean }[]>(
@@ -81,22 +42,12 @@ async function agentDevice(page: Page, groupId: number): Promise<{ name: string;
 		expect(d?.online, agent.output()).toBe(true);
 		id = d!.deviceId!;
 	}).toPass({ timeout: 20_000 });
-	return { name: name!, id };
+	return { name, id };
 }
 
 /** An empty desktop, then the Consoles app from its desktop icon (maximised where windows can be). */
 async function openConsoles(page: Page, { maximise = true } = {}): Promise<Locator> {
-	await mutate(page.request, 'desktop.saveLayout', {
-		version: 1,
-		windows: [],
-		activeId: null,
-		theme: 'light'
-	});
-	await page.reload();
-	await expect(page.getByTestId('desktop')).toHaveAttribute('data-ready', 'true');
-	await page.getByRole('button', { name: 'Consoles', exact: true }).first().click();
-	const win = page.locator('[data-testid="window"][data-app="consoles"]');
-	await expect(win).toBeVisible();
+	const win = await openApp(page, 'Consoles', 'consoles');
 	if (maximise) await win.getByRole('button', { name: 'Maximise' }).click();
 	await expect(win.getByTestId('console-picker')).toBeVisible();
 	return win;
@@ -119,10 +70,6 @@ async function openConsole(win: Locator, name: string): Promise<Locator> {
 
 const screen = (view: Locator) => view.locator('.xterm-rows');
 
-async function shot(page: Page, name: string): Promise<void> {
-	await page.screenshot({ path: `${SHOTS}/${name}.png` });
-}
-
 /** The browser's session cookie, for a raw Socket.IO client that skips the app's UI. */
 async function cookieHeader(context: BrowserContext): Promise<string> {
 	return (await context.cookies(ORIGIN)).map((c) => `${c.name}=${c.value}`).join('; ');
@@ -135,17 +82,15 @@ test('two people share a live shell console: one types, both see it; the viewer 
 	test.setTimeout(180_000);
 	await page.setViewportSize({ width: 1440, height: 900 });
 	await signIn(page);
-	const group = (await mutate(page.request, 'groups.create', { name: `consoles-e2e-${run}` })) as {
-		id: number;
-	};
-	const device = await agentDevice(page, group.id);
+	const groupId = await newGroup(page, `consoles-e2e-${run}`);
+	const device = await agentDevice(page, groupId);
 
 	// A viewer who may only watch consoles in that group.
 	const role = (await mutate(page.request, 'roles.create', {
 		name: `console-watcher-${run}`,
 		permissions: ['desktop.use']
 	})) as { id: number };
-	await mutate(page.request, 'grants.set', { roleId: role.id, groupId: group.id, actions: ['console.view'] });
+	await mutate(page.request, 'grants.set', { roleId: role.id, groupId, actions: ['console.view'] });
 	const viewerName = `watcher-${run}`;
 	await mutate(page.request, 'users.create', {
 		username: viewerName,
@@ -340,10 +285,8 @@ test.describe('Consoles on a tablet', () => {
 	}) => {
 		test.setTimeout(120_000);
 		await signIn(page);
-		const group = (await mutate(page.request, 'groups.create', { name: `consoles-tab-${run}` })) as {
-			id: number;
-		};
-		const device = await agentDevice(page, group.id);
+		const groupId = await newGroup(page, `consoles-tab-${run}`);
+		const device = await agentDevice(page, groupId);
 		const name = `tab-${run}`;
 		await mutate(page.request, 'consoles.create', {
 			name,
@@ -427,10 +370,8 @@ test('a manager creates an ssh console with a credential, edits, stops, starts a
 	test.setTimeout(120_000);
 	await page.setViewportSize({ width: 1440, height: 900 });
 	await signIn(page);
-	const group = (await mutate(page.request, 'groups.create', { name: `consoles-mgmt-${run}` })) as {
-		id: number;
-	};
-	const device = await agentDevice(page, group.id);
+	const groupId = await newGroup(page, `consoles-mgmt-${run}`);
+	const device = await agentDevice(page, groupId);
 	const win = await openConsoles(page);
 	const name = `ssh-${run}`;
 

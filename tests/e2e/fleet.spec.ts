@@ -1,88 +1,31 @@
 // The Fleet app with a real agent: a join token made in the desktop, a real agent process enrolled with it
 // over the e2e server's agent gateway (real TLS), its device going online live, its inventory, a `show
 // processes` task, and revocation taking it offline.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect, mutate, signIn, test } from './helpers';
+import {
+	AGENT_SERVER,
+	expect,
+	joinToken,
+	newGroup,
+	openApp,
+	RealAgents,
+	shot,
+	signIn,
+	test
+} from './helpers';
 
-const AGENT = path.resolve('agent/dist/fleetdesk-agent.js');
-const AGENT_PORT = Number(process.env.E2E_AGENT_PORT);
-const SHOTS = 'test-results/screenshots';
 const run = Date.now().toString(36).slice(-5);
 
-interface Agent {
-	proc: ChildProcess;
-	output: () => string;
-	exited: Promise<number | null>;
-}
-
-function spawnAgent(args: string[]): Agent {
-	const proc = spawn(process.execPath, [AGENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '';
-	proc.stdout!.on('data', (d) => (out += d));
-	proc.stderr!.on('data', (d) => (out += d));
-	const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-	return { proc, output: () => out, exited };
-}
-
-const agents: Agent[] = [];
-const dirs: string[] = [];
-test.afterAll(async () => {
-	for (const a of agents) if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill('SIGTERM');
-	await Promise.all(agents.map((a) => a.exited));
-	for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** Enrols a real agent process with `token`, starts it, and returns the device name the server gave it. */
-async function enrolAndRun(
-	server: string,
-	token: string,
-	config: object = {}
-): Promise<{ name: string; agent: Agent }> {
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-e2e-agent-'));
-	dirs.push(dir);
-	const enrol = spawnAgent(['enroll', '--server', server, '--token', token, '--dir', dir]);
-	agents.push(enrol);
-	expect(await enrol.exited, enrol.output()).toBe(0);
-	const name = /\(device ([^)]+)\)/.exec(enrol.output())?.[1];
-	expect(name, enrol.output()).toBeTruthy();
-	const configFile = path.join(dir, 'config.json');
-	fs.writeFileSync(configFile, JSON.stringify(config));
-	const agent = spawnAgent(['run', '--dir', dir, '--config', configFile]);
-	agents.push(agent);
-	return { name: name!, agent };
-}
+const agents = new RealAgents();
+test.afterAll(() => agents.stop());
 
 /** An empty desktop, then the Fleet app from its desktop icon (maximised where windows can be). */
 async function openFleet(page: Page, { maximise = true } = {}): Promise<Locator> {
-	await mutate(page.request, 'desktop.saveLayout', {
-		version: 1,
-		windows: [],
-		activeId: null,
-		theme: 'light'
-	});
-	await page.reload();
-	await expect(page.getByTestId('desktop')).toHaveAttribute('data-ready', 'true');
-	await page.getByRole('button', { name: 'Fleet', exact: true }).first().click();
-	const win = page.locator('[data-testid="window"][data-app="fleet"]');
-	await expect(win).toBeVisible();
+	const win = await openApp(page, 'Fleet', 'fleet');
 	if (maximise) await win.getByRole('button', { name: 'Maximise' }).click();
 	await expect(win.getByTestId('fleet-devices')).toBeVisible();
 	return win;
-}
-
-async function newGroup(page: Page, name: string): Promise<number> {
-	const g = (await mutate(page.request, 'groups.create', { name, description: 'Fleet e2e' })) as {
-		id: number;
-	};
-	return g.id;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-	await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 
 test('a token made in the Fleet app enrols a real agent, which shows live, reports, runs a task and is revoked', async ({
@@ -92,7 +35,7 @@ test('a token made in the Fleet app enrols a real agent, which shows live, repor
 	await page.setViewportSize({ width: 1280, height: 800 });
 	await signIn(page);
 	const group = `fleet-e2e-${run}`;
-	await newGroup(page, group);
+	await newGroup(page, group, 'Fleet e2e');
 	const win = await openFleet(page);
 
 	// A join token, made in the app and read back from it (it is shown only once).
@@ -106,7 +49,7 @@ test('a token made in the Fleet app enrols a real agent, which shows live, repor
 	const token = await box.getByTestId('join-token-value').inputValue();
 	expect(token).toMatch(/^fdj1\./);
 	const command = (await box.getByTestId('enrol-command').textContent()) ?? '';
-	const server = `https://127.0.0.1:${AGENT_PORT}`;
+	const server = AGENT_SERVER;
 	expect(command).toBe(`fleetdesk-agent enroll --server ${server} --token ${token}`);
 	await expect(win.getByTestId('join-tokens').locator('tr', { hasText: `e2e ${run}` })).toContainText(
 		'0 of 1'
@@ -115,7 +58,7 @@ test('a token made in the Fleet app enrols a real agent, which shows live, repor
 
 	// A real agent process enrols with it over TLS and connects: its device turns online without a reload.
 	await win.getByRole('tab', { name: 'Devices' }).click();
-	const { name, agent } = await enrolAndRun(server, token);
+	const { name, agent } = await agents.enrolAndRun(token, {}, 'fleet-e2e-agent-', server);
 	const row = win.locator(`tr[data-device="${name}"]`);
 	await expect(row).toHaveAttribute('data-state', 'online', { timeout: 20_000 });
 	await expect(row.getByTestId('device-state')).toHaveText('online');
@@ -192,17 +135,12 @@ test.describe('Fleet on a tablet (820×1180)', () => {
 	test('the list, a device, a command and tokens fit the full-screen app', async ({ page }) => {
 		test.setTimeout(120_000);
 		await signIn(page);
-		const groupId = await newGroup(page, `fleet-tab-${run}`);
-		const created = (await mutate(page.request, 'agents.tokens.create', {
-			groupId,
-			ttlSeconds: 900,
-			uses: 1
-		})) as {
-			token: string;
-		};
-		const { name } = await enrolAndRun(`https://127.0.0.1:${AGENT_PORT}`, created.token, {
-			tasks: { allow: ['inventory', 'show', 'exec'] }
-		});
+		const groupId = await newGroup(page, `fleet-tab-${run}`, 'Fleet e2e');
+		const { name } = await agents.enrolAndRun(
+			await joinToken(page, groupId, 1),
+			{ tasks: { allow: ['inventory', 'show', 'exec'] } },
+			'fleet-e2e-agent-'
+		);
 		const win = await openFleet(page, { maximise: false });
 		expect((await win.boundingBox())!.width).toBe(820);
 		const noSideways = async () =>

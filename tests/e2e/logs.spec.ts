@@ -1,17 +1,24 @@
 // The Logs app with a real agent: a real agent process enrolled over the e2e server's gateway (real TLS) whose
-// config allows a temp directory of generated log files. The viewer opens a 200,000-line file with only the
+// config allows a temp directory of generated log files. The source picker lists the device before its agent first
+// connects and shows its files, unasked, once it does. The viewer opens a 200,000-line file with only the
 // lines on screen in the DOM, filters it with include + exclude patterns and context, refuses a bad regex at
 // its position, exports the filtered view, sets a bookmark, and the bookmark's link opens a fresh page at it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { APIRequestContext, Locator, Page } from '@playwright/test';
-import { expect, mutate, signIn, test } from './helpers';
+import type { Locator, Page } from '@playwright/test';
+import {
+	expect,
+	joinToken,
+	mutate,
+	newGroup,
+	openApp,
+	query,
+	RealAgents,
+	shot,
+	signIn,
+	test
+} from './helpers';
 
-const AGENT = path.resolve('agent/dist/fleetdesk-agent.js');
-const AGENT_PORT = Number(process.env.E2E_AGENT_PORT);
-const SHOTS = 'test-results/screenshots';
 const run = Date.now().toString(36).slice(-5);
 
 const BIG_LINES = 200_000;
@@ -26,38 +33,12 @@ function bigLine(i: number): string {
 	return `${at} web1 app[42]: request ${i} served in ${i % 97} ms <b>ok</b>`;
 }
 
-interface Agent {
-	proc: ChildProcess;
-	output: () => string;
-	exited: Promise<number | null>;
-}
-
-function spawnAgent(args: string[]): Agent {
-	const proc = spawn(process.execPath, [AGENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '';
-	proc.stdout!.on('data', (d) => (out += d));
-	proc.stderr!.on('data', (d) => (out += d));
-	const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-	return { proc, output: () => out, exited };
-}
-
-const agents: Agent[] = [];
-const dirs: string[] = [];
-test.afterAll(async () => {
-	for (const a of agents) if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill('SIGTERM');
-	await Promise.all(agents.map((a) => a.exited));
-	for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-	const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-	dirs.push(d);
-	return d;
-}
+const agents = new RealAgents();
+test.afterAll(() => agents.stop());
 
 /** A log directory with big.log (200,000 lines, ~16 MB). */
 function writeLogs(): string {
-	const dir = tempDir('logs-e2e-files-');
+	const dir = agents.tempDir('logs-e2e-files-');
 	const fd = fs.openSync(path.join(dir, 'big.log'), 'w');
 	for (let start = 1; start <= BIG_LINES; start += 10_000) {
 		const lines: string[] = [];
@@ -68,47 +49,20 @@ function writeLogs(): string {
 	return dir;
 }
 
-/** Enrols a real agent whose `logs` allow list covers `logDir`, starts it, and returns its device name. */
-async function enrolAndRun(page: Page, logDir: string): Promise<string> {
-	const group = (await mutate(page.request, 'groups.create', { name: `logs-e2e-${run}` })) as { id: number };
-	const { token } = (await mutate(page.request, 'agents.tokens.create', {
-		groupId: group.id,
-		ttlSeconds: 900,
-		uses: 1
-	})) as { token: string };
-	const dir = tempDir('logs-e2e-agent-');
-	const enrol = spawnAgent([
-		'enroll',
-		'--server',
-		`https://127.0.0.1:${AGENT_PORT}`,
-		'--token',
-		token,
-		'--dir',
-		dir
-	]);
-	agents.push(enrol);
-	expect(await enrol.exited, enrol.output()).toBe(0);
-	const name = /\(device ([^)]+)\)/.exec(enrol.output())?.[1];
-	expect(name, enrol.output()).toBeTruthy();
-	const configFile = path.join(dir, 'config.json');
-	fs.writeFileSync(
-		configFile,
-		JSON.stringify({
-			tasks: { allow: ['inventory', 'show', 'logs-open', 'logs-config', 'console-open', 'console-close'] },
-			consoles: { allow: ['shell'] },
-			logs: [`${logDir}/*.log`],
-			filesModule: { journal: false, watch: false, rules: true, tailMs: 300 }
-		})
-	);
-	agents.push(spawnAgent(['run', '--dir', dir, '--config', configFile]));
-	return name!;
-}
-
-async function query<T>(request: APIRequestContext, p: string, input?: unknown): Promise<T> {
-	const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-	const res = await request.get(`/api/trpc/${p}${q}`);
-	expect(res.ok(), `${p}: ${res.status()}`).toBe(true);
-	return ((await res.json()) as { result: { data: T } }).result.data;
+/**
+ * Enrols a real agent whose `logs` allow list covers `logDir`; returns its device name and the function that
+ * starts it (the test looks at the device before its agent has ever connected).
+ */
+async function enrol(page: Page, logDir: string): Promise<{ device: string; start: () => void }> {
+	const groupId = await newGroup(page, `logs-e2e-${run}`);
+	const { name, dir } = await agents.enrol(await joinToken(page, groupId, 1), 'logs-e2e-agent-');
+	const config = {
+		tasks: { allow: ['inventory', 'show', 'logs-open', 'logs-config', 'console-open', 'console-close'] },
+		consoles: { allow: ['shell'] },
+		logs: [`${logDir}/*.log`],
+		filesModule: { journal: false, watch: false, rules: true, tailMs: 300 }
+	};
+	return { device: name, start: () => void agents.run(dir, config) };
 }
 
 /**
@@ -139,29 +93,28 @@ async function consoleWithOutput(
 
 /** An empty desktop, then the Logs app from its desktop icon, maximised. */
 async function openLogs(page: Page): Promise<Locator> {
-	await mutate(page.request, 'desktop.saveLayout', {
-		version: 1,
-		windows: [],
-		activeId: null,
-		theme: 'light'
-	});
-	await page.reload();
-	await expect(page.getByTestId('desktop')).toHaveAttribute('data-ready', 'true');
-	await page.getByRole('button', { name: 'Logs', exact: true }).first().click();
-	const win = page.locator('[data-testid="window"][data-app="logs"]');
-	await expect(win).toBeVisible();
+	const win = await openApp(page, 'Logs', 'logs');
 	const max = win.getByRole('button', { name: 'Maximise' });
 	if (await max.isVisible()) await max.click();
 	return win;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-	await page.screenshot({ path: `${SHOTS}/${name}.png` });
-}
-
 /** The line numbers of the rows in the DOM, in order. */
 async function shownLines(list: Locator): Promise<number[]> {
 	return list.locator('.row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-line'))));
+}
+
+/**
+ * The device `name` in the source picker, opened (whether or not the picker opened it by itself: it does when it
+ * lists only one device, and earlier specs may have enrolled others).
+ */
+async function openDevice(picker: Locator, name: string): Promise<Locator> {
+	const dev = picker.locator(`[data-testid="log-device"][data-device="${name}"]`);
+	const toggle = dev.locator('button[aria-expanded]');
+	await expect(toggle).toBeVisible({ timeout: 20_000 });
+	if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+	await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+	return dev;
 }
 
 test('a big file on a real agent: virtual scrolling, filters with context, a bad regex, export, a bookmark link', async ({
@@ -173,15 +126,22 @@ test('a big file on a real agent: virtual scrolling, filters with context, a bad
 	await signIn(page);
 	const logDir = writeLogs();
 	const big = path.join(logDir, 'big.log');
-	const device = await enrolAndRun(page, logDir);
+	const { device, start } = await enrol(page, logDir);
 
+	// The device is listed before its agent ever connected: the picker says so and offers to ask again.
 	const win = await openLogs(page);
 	const picker = win.getByTestId('source-picker');
-	const dev = picker.locator(`[data-testid="log-device"][data-device="${device}"]`);
-	await expect(dev).toBeVisible({ timeout: 20_000 });
-	await dev.getByRole('button', { name: new RegExp(device) }).click();
+	const dev = await openDevice(picker, device);
+	await expect(dev.getByTestId('agent-offline')).toContainText('The agent is offline');
+	await expect(dev.getByTestId('agent-offline')).toContainText(
+		'It has not yet said which files it may read.'
+	);
+	await expect(dev.getByRole('button', { name: 'Retry' })).toBeEnabled();
+	// The agent starts: the picker hears it come online and asks again by itself.
+	start();
 	const file = dev.locator(`[data-testid="log-file"][data-path="${big}"]`);
 	await expect(file).toBeVisible({ timeout: 20_000 });
+	await expect(dev.getByTestId('agent-offline')).toHaveCount(0);
 	await shot(page, 'logs-picker-1440x900');
 	await file.click();
 
@@ -427,7 +387,8 @@ test('a big file on a real agent: virtual scrolling, filters with context, a bad
 	await shot(tp, 'logs-bookmarks-768x1024');
 	await tw.getByRole('tab', { name: 'Viewer' }).tap();
 	await tw.getByRole('button', { name: '‹ Sources' }).tap();
-	await expect(tw.getByTestId('source-picker').getByTestId('log-file')).toBeVisible({ timeout: 20_000 });
+	const tdev = await openDevice(tw.getByTestId('source-picker'), device);
+	await expect(tdev.locator(`[data-testid="log-file"][data-path="${big}"]`)).toBeVisible({ timeout: 20_000 });
 	await shot(tp, 'logs-picker-768x1024');
 	await tablet.close();
 });

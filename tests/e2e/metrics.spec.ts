@@ -1,35 +1,12 @@
 // Resource history in the Fleet app with a real agent sampling every 5 s: the device's charts are drawn (and
 // survive a range switch and leaving the tab), the top view compares it, and the idle-servers report takes
 // its inputs and downloads as CSV.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { expect, mutate, signIn, test } from './helpers';
+import { expect, joinToken, newGroup, openApp, RealAgents, shot, signIn, test } from './helpers';
 
-const AGENT = path.resolve('agent/dist/fleetdesk-agent.js');
-const AGENT_PORT = Number(process.env.E2E_AGENT_PORT);
 const run = Date.now().toString(36).slice(-5);
 
-const procs: ChildProcess[] = [];
-const dirs: string[] = [];
-test.afterAll(async () => {
-	for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
-	for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function agentProcess(args: string[]): {
-	proc: ChildProcess;
-	output: () => string;
-	exited: Promise<number | null>;
-} {
-	const proc = spawn(process.execPath, [AGENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-	procs.push(proc);
-	let out = '';
-	proc.stdout!.on('data', (d) => (out += d));
-	proc.stderr!.on('data', (d) => (out += d));
-	return { proc, output: () => out, exited: new Promise((r) => proc.on('exit', (code) => r(code))) };
-}
+const agents = new RealAgents();
+test.afterAll(() => agents.stop());
 
 test('a real agent’s samples in the device charts, the top view and the idle-servers report', async ({
 	page
@@ -37,38 +14,14 @@ test('a real agent’s samples in the device charts, the top view and the idle-s
 	test.setTimeout(120_000);
 	await page.setViewportSize({ width: 1280, height: 800 });
 	await signIn(page);
-	const { id: groupId } = (await mutate(page.request, 'groups.create', { name: `metrics-e2e-${run}` })) as {
-		id: number;
-	};
-	const { token } = (await mutate(page.request, 'agents.tokens.create', { groupId, ttlSeconds: 900 })) as {
-		token: string;
-	};
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-e2e-agent-'));
-	dirs.push(dir);
-	const enrol = agentProcess([
-		'enroll',
-		'--server',
-		`https://127.0.0.1:${AGENT_PORT}`,
-		'--token',
-		token,
-		'--dir',
-		dir
-	]);
-	expect(await enrol.exited, enrol.output()).toBe(0);
-	const name = /\(device ([^)]+)\)/.exec(enrol.output())![1];
-	fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ metricsSeconds: 5 }));
-	agentProcess(['run', '--dir', dir, '--config', path.join(dir, 'config.json')]);
+	const groupId = await newGroup(page, `metrics-e2e-${run}`);
+	const { name } = await agents.enrolAndRun(
+		await joinToken(page, groupId),
+		{ metricsSeconds: 5 },
+		'metrics-e2e-agent-'
+	);
 
-	await mutate(page.request, 'desktop.saveLayout', {
-		version: 1,
-		windows: [],
-		activeId: null,
-		theme: 'light'
-	});
-	await page.reload();
-	await expect(page.getByTestId('desktop')).toHaveAttribute('data-ready', 'true');
-	await page.getByRole('button', { name: 'Fleet', exact: true }).first().click();
-	const win = page.locator('[data-testid="window"][data-app="fleet"]');
+	const win = await openApp(page, 'Fleet', 'fleet');
 	await win.getByRole('button', { name: 'Maximise' }).click();
 	const row = win.locator(`tr[data-device="${name}"]`);
 	await expect(row).toHaveAttribute('data-state', 'online', { timeout: 20_000 });
@@ -93,7 +46,7 @@ test('a real agent’s samples in the device charts, the top view and the idle-s
 	});
 	expect(painted.width).toBeGreaterThan(100);
 	expect(painted.n).toBeGreaterThan(500);
-	await page.screenshot({ path: 'test-results/screenshots/metrics-charts-1280x800.png' });
+	await shot(page, 'metrics-charts-1280x800');
 
 	// Another range: hourly aggregates (there may be none yet on a fresh server), no error.
 	await charts.getByRole('radio', { name: 'Week' }).check();
@@ -113,7 +66,7 @@ test('a real agent’s samples in the device charts, the top view and the idle-s
 	await expect(top.locator('tr', { hasText: 'CPU now' })).toContainText('%');
 	await expect(top.locator('tr', { hasText: 'Memory' }).first()).toContainText(' of ');
 	await expect(top.getByRole('meter', { name: `CPU of ${name}` })).toBeVisible();
-	await page.screenshot({ path: 'test-results/screenshots/metrics-top-1280x800.png' });
+	await shot(page, 'metrics-top-1280x800');
 
 	// The idle-servers report: bad input is explained; good input queries, and the CSV matches it.
 	await win.getByRole('tab', { name: 'Idle servers' }).click();

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { dbKinds, openTestDb } from '../helpers/db';
+import { dbKinds } from '../helpers/db';
+import { actor, rejects, useTestDb, user } from '../helpers/cmdb';
 import type { Db } from '../../src/server/db/client';
 import { cmdbCis, cmdbHistory } from '../../src/server/db/schema';
 import { loadModel } from '../../src/server/cmdb/model';
@@ -16,27 +17,11 @@ import { impactGraph } from '../../src/server/cmdb/impact';
 import { DEFAULT_CLASSES, DEFAULT_DOMAINS } from '../../src/server/cmdb/seed';
 
 const kinds = await dbKinds();
-const actor = { id: null, name: 'tester' };
-const user = { actor, source: 'user' as const };
-
-async function rejects(p: Promise<unknown>): Promise<string> {
-	try {
-		await p;
-	} catch (e) {
-		return (e as Error).message;
-	}
-	throw new Error('expected a rejection');
-}
-
 describe.each(kinds)('CMDB core on %s', (kind) => {
-	let database: Awaited<ReturnType<typeof openTestDb>>;
 	let db: Db;
-
-	beforeAll(async () => {
-		database = await openTestDb(kind);
-		db = database.db;
+	useTestDb(kind, (d) => {
+		db = d;
 	});
-	afterAll(() => database.dispose());
 
 	it('seeds the default model with every listed class and relation', async () => {
 		const m = await loadModel(db);
@@ -238,11 +223,9 @@ describe.each(kinds)('CMDB core on %s', (kind) => {
 });
 
 describe.each(kinds)('counting long lists on %s', (kind) => {
-	let database: Awaited<ReturnType<typeof openTestDb>>;
 	let db: Db;
-	beforeAll(async () => {
-		database = await openTestDb(kind);
-		db = database.db;
+	useTestDb(kind, async (d) => {
+		db = d;
 		const classId = await createClass(db, actor, { name: 'Cable' });
 		// 1,600 CIs straight into the table: the point here is counting, not creating.
 		await db.execute(
@@ -251,7 +234,6 @@ describe.each(kinds)('counting long lists on %s', (kind) => {
 				from generate_series(1, 1600) g`
 		);
 	});
-	afterAll(() => database.dispose());
 
 	it('stops counting past the page and says so, and a short page is exact', async () => {
 		const first = await listCis(db, { class: 'Cable', limit: 50 });

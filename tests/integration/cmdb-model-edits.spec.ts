@@ -1,7 +1,8 @@
 // Model edits refuse what would lose or orphan data, counting the CIs or relations each edit would touch
 // (model-edit.ts countItems), and every edit bumps the model version so cached models are reloaded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbKinds, openTestDb } from '../helpers/db';
+import { describe, expect, it } from 'vitest';
+import { dbKinds } from '../helpers/db';
+import { actor, rejects, useTestDb, user } from '../helpers/cmdb';
 import type { Db } from '../../src/server/db/client';
 import { cmdbModelVersion } from '../../src/server/db/schema';
 import { loadModel } from '../../src/server/cmdb/model';
@@ -12,27 +13,11 @@ import { createCi, deleteCi } from '../../src/server/cmdb/cis';
 import { relate, unrelate } from '../../src/server/cmdb/relations';
 
 const kinds = await dbKinds();
-const actor = { id: null, name: 'tester' };
-const user = { actor, source: 'user' as const };
-
-async function rejects(p: Promise<unknown>): Promise<string> {
-	try {
-		await p;
-	} catch (e) {
-		return (e as Error).message;
-	}
-	throw new Error('expected a rejection');
-}
-
 describe.each(kinds)('CMDB model edits on %s', (kind) => {
-	let database: Awaited<ReturnType<typeof openTestDb>>;
 	let db: Db;
-
-	beforeAll(async () => {
-		database = await openTestDb(kind);
-		db = database.db;
+	useTestDb(kind, (d) => {
+		db = d;
 	});
-	afterAll(() => database.dispose());
 
 	const version = async () => (await db.select().from(cmdbModelVersion))[0].version;
 

@@ -9,6 +9,7 @@ export const ZERO_HASH: Buffer = Buffer.alloc(HASH_BYTES);
 const KIND_CODE: Record<AccessLogKind, number> = { output: 1, input: 2, event: 3 };
 const DOMAIN = Buffer.from('fleetdesk access log v1\0');
 const HEAD_DOMAIN = Buffer.from('fleetdesk access log head v1\0');
+const CHECKPOINT_DOMAIN = Buffer.from('fleetdesk access log checkpoint v1\0');
 
 /** The fields the hash covers: everything stored except the hash and MAC themselves. */
 export interface ChainFields {
@@ -95,6 +96,31 @@ export function headMac(key: Buffer, h: HeadFields): Buffer {
 		.update(h.firstPrevHash)
 		.update(u64(h.lastSeq))
 		.update(h.lastHash)
+		.digest();
+}
+
+/** Where retention cut a chain: the last purged record, and who purged when. */
+export interface CheckpointFields {
+	consoleId: number;
+	seq: number;
+	hash: Uint8Array;
+	at: Date;
+	purgedAt: Date;
+	purgedBy: string;
+	records: number;
+}
+
+export function checkpointMac(key: Buffer, c: CheckpointFields): Buffer {
+	return crypto
+		.createHmac('sha256', key)
+		.update(CHECKPOINT_DOMAIN)
+		.update(u64(c.consoleId))
+		.update(u64(c.seq))
+		.update(c.hash)
+		.update(i64(c.at.getTime()))
+		.update(i64(c.purgedAt.getTime()))
+		.update(str(c.purgedBy))
+		.update(u64(c.records))
 		.digest();
 }
 

@@ -1,11 +1,13 @@
 // Walks each console's chain in seq order, in batches, and stops at the first record that is not what the
 // writer wrote: its hash, its link to the previous record and its MAC are recomputed. The first bad place is
 // then classified by looking around it (is this an intact record from elsewhere? is the expected one later?).
+// A chain that retention cut starts after its checkpoint (the last purged record's seq and hash, HMAC'd with
+// who purged when): the checkpoint must match the head's start, or the missing prefix counts as removed.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
 import type { AccessLogKind } from '../db/schema/accesslog';
 import { buf } from './batch';
-import { headMac, recordHash, recordMac, sameBytes, type ChainFields } from './chain';
+import { checkpointMac, headMac, recordHash, recordMac, sameBytes, type ChainFields } from './chain';
 import { accessLogKey } from './key';
 
 export type ChainProblem = 'altered' | 'removed' | 'reordered' | 'inserted' | 'truncated' | 'key';
@@ -20,6 +22,22 @@ export interface ConsoleVerdict {
 	ok: boolean;
 	/** The first bad record (its seq) and what is wrong there. */
 	problem?: { kind: ChainProblem; seq: number; message: string };
+	/** Records 1..throughSeq were purged by retention (the checkpoint verified): when, by whom, how many. */
+	purged?: PurgedPrefix;
+}
+
+export interface PurgedPrefix {
+	throughSeq: number;
+	/** The time of the last purged record. */
+	lastAt: string;
+	purgedAt: string;
+	purgedBy: string;
+	records: number;
+}
+
+/** "records before 21 were purged by retention on 2025-03-01" (dates in UTC). */
+export function purgedNote(p: PurgedPrefix): string {
+	return `records before ${p.throughSeq + 1} were purged by retention on ${p.purgedAt.slice(0, 10)}`;
 }
 
 export interface VerifyResult {
@@ -46,6 +64,16 @@ interface Row {
 	data: Uint8Array;
 	prev_hash: Uint8Array;
 	hash: Uint8Array;
+	mac: Uint8Array;
+}
+
+interface CheckpointRow {
+	seq: string | number;
+	hash: Uint8Array;
+	at: Date | string;
+	purged_at: Date | string;
+	purged_by: string;
+	records: string | number;
 	mac: Uint8Array;
 }
 
@@ -95,6 +123,56 @@ async function head(db: Db, consoleId: number): Promise<HeadRow | undefined> {
 		where console_id = ${consoleId}`
 	);
 	return h;
+}
+
+/** Checks the retention checkpoint of a chain that starts at `firstSeq`: the prefix it accounts for, or a problem. */
+async function checkpoint(
+	db: Db,
+	key: Buffer,
+	consoleId: number,
+	firstSeq: number,
+	firstPrevHash: Uint8Array
+): Promise<PurgedPrefix | { kind: ChainProblem; seq: number; message: string }> {
+	const [c] = await queryRows<CheckpointRow>(
+		db,
+		sql`select seq, hash, at, purged_at, purged_by, records, mac from access_log_checkpoints
+		where console_id = ${consoleId}`
+	);
+	const gone = firstSeq - 1;
+	if (!c)
+		return {
+			kind: 'removed',
+			seq: 1,
+			message: `Records 1 to ${gone} were removed: no retention checkpoint accounts for them.`
+		};
+	const p: PurgedPrefix = {
+		throughSeq: Number(c.seq),
+		lastAt: new Date(c.at).toISOString(),
+		purgedAt: new Date(c.purged_at).toISOString(),
+		purgedBy: c.purged_by,
+		records: Number(c.records)
+	};
+	const mac = checkpointMac(key, {
+		...p,
+		consoleId,
+		seq: p.throughSeq,
+		hash: buf(c.hash),
+		at: new Date(c.at),
+		purgedAt: new Date(c.purged_at)
+	});
+	if (!sameBytes(mac, c.mac))
+		return {
+			kind: 'altered',
+			seq: gone,
+			message: `The retention checkpoint (records 1 to ${gone}) was altered: its MAC does not match.`
+		};
+	if (p.throughSeq !== gone || !sameBytes(c.hash, firstPrevHash))
+		return {
+			kind: 'removed',
+			seq: Math.min(p.throughSeq, gone) + 1,
+			message: `The log starts at record ${firstSeq}, but the retention checkpoint accounts only for records 1 to ${p.throughSeq}: records were removed.`
+		};
+	return p;
 }
 
 /** What happened at position `seq`, where `r` sits but does not belong, `prev` being the hash expected before. */
@@ -147,7 +225,24 @@ async function verifyConsole(
 	consoleId: number,
 	name: string | null
 ): Promise<ConsoleVerdict> {
-	let h = await head(db, consoleId);
+	for (let attempt = 0; ; attempt++) {
+		const start = await head(db, consoleId);
+		const v = await walk(db, key, consoleId, name, start);
+		if (v.ok || !start || attempt >= 3) return v;
+		// Retention may have purged a prefix while the walk ran: check again from where the chain starts now.
+		const now = await head(db, consoleId);
+		if (!now || Number(now.first_seq) === Number(start.first_seq)) return v;
+	}
+}
+
+async function walk(
+	db: Db,
+	key: Buffer,
+	consoleId: number,
+	name: string | null,
+	start: HeadRow | undefined
+): Promise<ConsoleVerdict> {
+	let h = start;
 	const verdict: ConsoleVerdict = {
 		consoleId,
 		consoleName: name,
@@ -172,6 +267,11 @@ async function verifyConsole(
 		return verdict;
 	}
 	verdict.firstSeq = Number(h.first_seq);
+	if (verdict.firstSeq > 1) {
+		const c = await checkpoint(db, key, consoleId, verdict.firstSeq, h.first_prev_hash);
+		if ('kind' in c) return fail(c.kind, c.seq, c.message);
+		verdict.purged = c;
+	}
 	let last = Number(h.last_seq);
 	let prev: Uint8Array = h.first_prev_hash;
 	let seq = verdict.firstSeq;

@@ -2,13 +2,10 @@
 // finish without one (enrolment must work before an agent has a certificate); this layer then allows
 // POST /enroll to anyone and everything else, including every Socket.IO connection, only to a client whose
 // certificate chains to our CA and names an enrolled, non-revoked agent. See docs/agents.md.
-import crypto from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Runtime } from '../runtime';
-import { agents } from '../db/schema';
 import { RateLimiter } from '../auth/rate-limit';
 import { can } from '../auth/permissions';
 import type { SocketData } from '../realtime/guard';
@@ -17,13 +14,14 @@ import {
 	FLEET_ROOM,
 	MAX_AGENT_MESSAGE_BYTES,
 	type AgentToServerEvents,
-	type LinkRefusal,
 	type ServerToAgentEvents
 } from '../../lib/protocol/agent';
-import { ensurePki, gatewayCredentials, type GatewayCredentials } from './pki';
-import { emitAgentStatus } from './registry';
+import { ensurePki, gatewayCredentials } from './pki';
 import { handleLink } from './link';
-import { agentIdOf, handleGatewayRequest, refusalLogger, semaphore, sendJson } from './gateway-http';
+import { handleGatewayRequest, refusalLogger, sendJson } from './gateway-http';
+import { admitLinks, identifier } from './gateway-admission';
+import { linkLeases } from './gateway-lease';
+import { startCertificateCheck } from './gateway-cert';
 import { listenAgentLinkCommands, setLocalAgentLink, type AgentLinkCommand } from './live';
 import { deliverQueued, sweepTasks } from '../tasks/deliver';
 // What each kind of report does (registered before the gateway takes reports).
@@ -34,20 +32,7 @@ import '../consoles/link';
 import '../logs/link';
 import { startInventoryWorker } from '../inventory/worker';
 
-/** A live link is held under a lease in the database, renewed while it lasts; a dead node's lease runs out. */
-const LEASE_SECONDS = 30;
-const RENEW_MS = 10_000;
-/**
- * PGlite is one process's own database: no other node can take a link over, and start-up clears every lease
- * a crash left behind. So the lease never runs out on its own there, and renewal only refreshes last-seen,
- * rarely (each renewal is an UPDATE of every link on the server's own thread).
- */
-const PGLITE_LEASE_SECONDS = 10 * 365 * 24 * 3600;
-const PGLITE_RENEW_MS = 5 * 60_000;
-const CERT_CHECK_MS = 24 * 3600_000;
 const TASK_SWEEP_MS = 30_000;
-/** Identity checks (two queries each) running at once while agents connect. */
-const MAX_CONCURRENT_CHECKS = 32;
 
 export interface LinkData {
 	agentId: string;
@@ -96,17 +81,14 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	}
 	const db = rt.db;
 	await ensurePki(db, rt.config);
-	let creds: GatewayCredentials = await gatewayCredentials(db, rt.config, rt.nodeId, hostnames);
+	const creds = await gatewayCredentials(db, rt.config, rt.nodeId, hostnames);
 	const logRefusal = refusalLogger();
 	const enrolLimiter = new RateLimiter(30, 60_000);
 	const local = new Map<string, AgentSocket>();
 	let closing = false;
 
-	// A crashed or restarted node leaves leases behind; they are ours, and nothing of ours is connected yet.
-	await db
-		.update(agents)
-		.set({ connectionId: null, connectedNode: null, leaseUntil: null })
-		.where(rt.dbKind === 'pglite' ? isNotNull(agents.connectionId) : eq(agents.connectedNode, rt.nodeId));
+	const leases = linkLeases(db, rt.dbKind, rt.nodeId);
+	await leases.clearStale();
 
 	const server = https.createServer({
 		key: creds.key,
@@ -122,27 +104,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 		logRefusal(socket.remoteAddress ?? '', `TLS handshake failed (${err.code ?? err.message})`);
 	});
 
-	/** The enrolled, non-revoked agent a verified client certificate belongs to, or why there is none. */
-	async function identify(
-		tls: TLSSocket
-	): Promise<{ agent: typeof agents.$inferSelect } | (LinkRefusal & { why: string })> {
-		if (!tls.authorized)
-			return {
-				code: 'no-certificate',
-				why: `no client certificate from this Fleetdesk's CA (${tls.authorizationError ?? 'none presented'})`
-			};
-		const peer = tls.getPeerCertificate();
-		const id = agentIdOf(peer);
-		if (!id) return { code: 'unknown-agent', why: 'the client certificate names no agent' };
-		const [a] = await db.select().from(agents).where(eq(agents.id, id));
-		if (!a || a.certFingerprint !== peer.fingerprint256)
-			return {
-				code: 'unknown-agent',
-				why: `agent ${id} is not enrolled here, or its certificate was replaced`
-			};
-		if (a.revokedAt) return { code: 'revoked', why: `agent ${id} (${a.hostname}) is revoked` };
-		return { agent: a };
-	}
+	const identify = identifier(db);
 
 	// Registered before Socket.IO attaches: engine.io answers its own path and hands every other request here.
 	server.on(
@@ -188,82 +150,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	io.of('/').use((_s, next) => next(new Error(`Connect to the ${AGENT_NAMESPACE} namespace.`)));
 	const ns: AgentNamespace = io.of(AGENT_NAMESPACE);
 
-	const single = rt.dbKind === 'pglite';
-	const leaseUntil = sql`now() + make_interval(secs => ${single ? PGLITE_LEASE_SECONDS : LEASE_SECONDS})`;
-	const checks = semaphore(MAX_CONCURRENT_CHECKS);
-
-	ns.use(async (socket, next) => {
-		const addr = socket.handshake.address;
-		const refuse = (code: LinkRefusal['code'], why: string, message: string) => {
-			logRefusal(addr, why);
-			const err = new Error(message) as Error & { data?: LinkRefusal };
-			err.data = { code };
-			next(err);
-		};
-		// After a server restart every agent reconnects at once: a bounded number of identity checks run at a
-		// time, so the database pool and the event loop are not swamped (the rest wait their turn).
-		const done = await checks.acquire();
-		try {
-			const who = await identify(socket.request.socket as TLSSocket);
-			if (!('agent' in who)) {
-				const message = {
-					'no-certificate': 'A client certificate issued by this Fleetdesk is required.',
-					'unknown-agent': 'This agent is not enrolled here: enrol it again with a new join token.',
-					revoked: 'This agent was revoked: enrol the host again with a new join token.',
-					'already-connected': ''
-				}[who.code];
-				return refuse(who.code, who.why, message);
-			}
-			const a = who.agent;
-			const connId = crypto.randomUUID();
-			const [got] = await db
-				.update(agents)
-				.set({
-					connectedNode: rt.nodeId,
-					connectionId: connId,
-					leaseUntil,
-					lastSeenAt: new Date(),
-					lastAddress: addr
-				})
-				.where(
-					and(
-						eq(agents.id, a.id),
-						isNull(agents.revokedAt),
-						or(isNull(agents.connectionId), lt(agents.leaseUntil, sql`now()`))
-					)
-				)
-				.returning({ id: agents.id });
-			if (!got)
-				return refuse(
-					'already-connected',
-					`agent ${a.id} (${a.hostname}) already has a live connection (node ${a.connectedNode ?? '?'})`,
-					'This agent already has a live connection: a second one with the same identity is refused.'
-				);
-			socket.data = { agentId: a.id, connId, hostname: a.hostname, deviceId: a.deviceId };
-			next();
-		} catch (e) {
-			console.error('agent gateway: identity check failed:', e);
-			next(new Error('The server could not check this agent.'));
-		} finally {
-			done();
-		}
-	});
-
-	async function release(d: LinkData): Promise<void> {
-		const [row] = await db
-			.update(agents)
-			.set({ connectionId: null, connectedNode: null, leaseUntil: null, lastSeenAt: new Date() })
-			.where(and(eq(agents.id, d.agentId), eq(agents.connectionId, d.connId)))
-			.returning();
-		if (row)
-			emitAgentStatus({
-				agentId: d.agentId,
-				deviceId: row.deviceId,
-				online: false,
-				revoked: !!row.revokedAt,
-				lastSeenAt: row.lastSeenAt?.toISOString() ?? null
-			});
-	}
+	admitLinks(ns, { identify, leases, logRefusal });
 
 	ns.on('connection', (socket) =>
 		handleLink(socket, {
@@ -272,7 +159,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 			local,
 			logRefusal,
 			deliver,
-			release,
+			release: leases.release,
 			closing: () => closing
 		})
 	);
@@ -310,49 +197,8 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	taskSweep.unref();
 	startInventoryWorker(rt, server); // reconciles stored inventories in batches; stops when `server` closes
 
-	// Renew the leases of our live links (and last-seen) in one statement; a link whose lease another node
-	// took over while we could not reach the database is closed.
-	const renew = setInterval(
-		async () => {
-			const ids = [...local.values()].map((s) => s.data.connId);
-			if (!ids.length || closing) return;
-			const renewing = new Set(ids);
-			try {
-				const kept = new Set<string>();
-				for (let i = 0; i < ids.length; i += 1000) {
-					const rows = await db
-						.update(agents)
-						.set({ leaseUntil, lastSeenAt: new Date() })
-						.where(inArray(agents.connectionId, ids.slice(i, i + 1000)))
-						.returning({ connId: agents.connectionId });
-					for (const r of rows) kept.add(r.connId!);
-				}
-				for (const s of local.values())
-					if (renewing.has(s.data.connId) && !kept.has(s.data.connId)) {
-						console.warn(`agent gateway: agent ${s.data.agentId} lost its lease; disconnecting`);
-						s.disconnect(true);
-					}
-			} catch (e) {
-				console.error('agent gateway: lease renewal failed:', (e as Error).message);
-			}
-		},
-		single ? PGLITE_RENEW_MS : RENEW_MS
-	);
-	renew.unref();
-
-	const certCheck = setInterval(async () => {
-		try {
-			const next = await gatewayCredentials(db, rt.config, rt.nodeId, hostnames);
-			if (next.chain !== creds.chain) {
-				creds = next;
-				server.setSecureContext({ key: creds.key, cert: creds.chain, ca: [creds.ca] });
-				console.log(`agent gateway: new certificate, valid until ${creds.notAfter.toISOString()}`);
-			}
-		} catch (e) {
-			console.error('agent gateway: certificate check failed:', (e as Error).message);
-		}
-	}, CERT_CHECK_MS);
-	certCheck.unref();
+	const renew = leases.startRenewal(local, () => closing);
+	const certCheck = startCertificateCheck(server, rt, hostnames, creds);
 
 	const host = rt.config.host;
 	try {
@@ -402,11 +248,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 			const closed = new Promise<void>((r) => io.close(() => r()));
 			server.closeAllConnections();
 			await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
-			await db
-				.update(agents)
-				.set({ connectionId: null, connectedNode: null, leaseUntil: null, lastSeenAt: new Date() })
-				.where(eq(agents.connectedNode, rt.nodeId))
-				.catch(() => {});
+			await leases.releaseAll();
 		}
 	};
 	(globalThis as G)[KEY] = gateway;

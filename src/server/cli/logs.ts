@@ -6,16 +6,18 @@ import type { Db } from '../db/client';
 import type { Actor } from '../audit/audit';
 import { consoles } from '../db/schema';
 import { UserError } from '../errors';
-import { verifyAccessLog, type ConsoleVerdict } from '../accesslog/verify';
+import { purgedNote, verifyAccessLog, type ConsoleVerdict } from '../accesslog/verify';
 import type { CliResult } from './commands';
 
 export const LOGS_USAGE = `  log verify [--console NAME]   check the access logs' hash chains (all consoles, or one); exits 1 and names
-                                 the first altered, removed, reordered or cut record of a broken chain`;
+                                 the first altered, removed, reordered or cut record of a broken chain; a chain
+                                 that retention cut is checked from its signed checkpoint`;
 
 function line(v: ConsoleVerdict): string {
 	const name = v.consoleName ?? `console ${v.consoleId} (deleted)`;
+	const purged = v.purged ? `; ${purgedNote(v.purged)}` : '';
 	if (v.ok)
-		return `ok       ${name}: ${v.records} records${v.records ? ` (${v.firstSeq}–${v.lastSeq})` : ''}\n`;
+		return `ok       ${name}: ${v.records} records${v.records ? ` (${v.firstSeq}–${v.lastSeq})` : ''}${purged}\n`;
 	return `BROKEN   ${name}: record ${v.problem!.seq} ${v.problem!.kind}. ${v.problem!.message}\n`;
 }
 

@@ -16,6 +16,7 @@ import { tasksRouter } from './routers/tasks';
 import { ocsRouter } from './routers/ocs';
 import { inventoryRouter } from './routers/inventory';
 import { accessLogsRouter } from './routers/access-logs';
+import { accessLogRetentionRouter } from './routers/access-log-retention';
 import { consolesRouter } from './routers/consoles';
 import { logsRouter } from './routers/logs';
 import { macrosRouter } from './routers/macros';
@@ -38,6 +39,7 @@ export const appRouter = router({
 	ocs: ocsRouter,
 	inventory: inventoryRouter,
 	accessLogs: accessLogsRouter,
+	accessLogRetention: accessLogRetentionRouter,
 	logs: logsRouter,
 	consoles: consolesRouter,
 	macros: macrosRouter

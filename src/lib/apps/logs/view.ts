@@ -3,7 +3,7 @@
 // where every value is a string.
 import { parseSource, positiveInt, sourceProps, type ViewSource } from './source';
 
-export const TABS = ['viewer', 'search', 'bookmarks', 'events', 'rules', 'watch'] as const;
+export const TABS = ['viewer', 'search', 'bookmarks', 'events', 'rules', 'watch', 'forwarders'] as const;
 export type LogsTab = (typeof TABS)[number];
 
 export const MAX_FILTERS = 8;

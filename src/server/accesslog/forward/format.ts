@@ -95,6 +95,20 @@ export function syslogFrames(
 	});
 }
 
+/** The message "Test connection" sends: no record, msgid "test", so a receiver can tell it apart. */
+export function syslogTestFrame(forwarder: string, opts: { facility: number }): Buffer {
+	const pri = opts.facility * 8 + 5;
+	const text = `Fleetdesk test message from forwarder "${forwarder}"`;
+	const msg = Buffer.concat([
+		Buffer.from(
+			`<${pri}>1 ${new Date().toISOString()} - fleetdesk - test [${SD_ID} test="1" forwarder="${param(forwarder)}"] `
+		),
+		BOM,
+		Buffer.from(text)
+	]);
+	return Buffer.concat([Buffer.from(`${msg.length} `), msg]);
+}
+
 /** One record in an HTTPS batch. */
 export function jsonRecord(r: ForwardRecord) {
 	return {

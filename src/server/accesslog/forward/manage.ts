@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { accessLogForwarders } from '../../db/schema';
-import { seal } from '../../agents/secret';
+import { seal, unseal } from '../../agents/secret';
 import { audit, type Actor } from '../../audit/audit';
 import { UserError } from '../../errors';
 import { sealingKey } from '../key';
 import { rawQuery } from '../raw';
+import { makeSender } from './senders';
 import { tokenLabel } from './worker';
 
 const host = z
@@ -45,6 +46,8 @@ export const forwarderFields = z.object({
 		.refine((u) => u.startsWith('https://'), 'The URL must start with https://')
 		.nullish(),
 	caPem: caPem.nullish(),
+	/** syslog-tls: the name the server's certificate must carry, when it differs from the host (e.g. an IP). */
+	serverName: host.nullish(),
 	/** HTTPS: sent as "Authorization: Bearer …"; null removes it, leaving it out keeps the stored one. */
 	token: z.string().min(1).max(4096).nullish(),
 	facility: z.number().int().min(0).max(23, 'The syslog facility is 0–23'),
@@ -67,16 +70,39 @@ export const createForwarderInput = forwarderFields.extend({
 export type CreateForwarder = z.output<typeof createForwarderInput>;
 export type ForwarderPatch = z.output<typeof forwarderPatch>;
 
+/** A bad field, reported the way input validation reports it ("url: …"), so forms show it at the field. */
+function fieldError(field: string, message: string): never {
+	throw new UserError(`${field}: ${message}`);
+}
+
 function checkTarget(f: { kind: string; host?: string | null; port?: number | null; url?: string | null }) {
-	if (f.kind === 'https' && !f.url) throw new UserError('An HTTPS forwarder needs a URL (https://…).');
-	if (f.kind !== 'https' && (!f.host || !f.port))
-		throw new UserError('A syslog forwarder needs a host and a port (e.g. 6514 for TLS, 601 for TCP).');
+	if (f.kind === 'https' && !f.url) fieldError('url', 'An HTTPS forwarder needs a URL (https://…)');
+	if (f.kind !== 'https' && !f.host) fieldError('host', 'A syslog forwarder needs a host');
+	if (f.kind !== 'https' && !f.port)
+		fieldError('port', 'A syslog forwarder needs a port (e.g. 6514 for TLS, 601 for TCP)');
 }
 
 type Row = typeof accessLogForwarders.$inferSelect;
 
+export type ForwarderState = 'disabled' | 'waiting' | 'error' | 'connected' | 'ready';
+
+interface Pending {
+	/** Records not yet delivered, over how many consoles, and the time of the oldest. */
+	behind: number;
+	consolesBehind: number;
+	oldestPendingAt: Date | null;
+}
+
+function stateOf(r: Row, node: string | null): ForwarderState {
+	if (!r.enabled) return 'disabled';
+	if (!node) return 'waiting';
+	if (r.lastError && !r.connectedSince) return 'error';
+	return r.connectedSince ? 'connected' : 'ready';
+}
+
 /** What the desktop shows (never the token). */
-function view(r: Row, behind: number) {
+function view(r: Row, p: Pending) {
+	const node = r.leaseUntil && r.leaseUntil > new Date() ? r.leaseNode : null;
 	return {
 		id: r.id,
 		name: r.name,
@@ -85,35 +111,57 @@ function view(r: Row, behind: number) {
 		port: r.port,
 		url: r.url,
 		caPem: r.caPem,
+		serverName: r.serverName,
 		hasToken: !!r.token,
 		facility: r.facility,
 		maxMessageBytes: r.maxMessageBytes,
 		enabled: r.enabled,
-		node: r.leaseUntil && r.leaseUntil > new Date() ? r.leaseNode : null,
+		/** The app node forwarding now (null: none holds it). */
+		node,
+		state: stateOf(r, node),
+		connectedSince: r.connectedSince,
 		lastError: r.lastError,
 		lastErrorAt: r.lastErrorAt,
 		lastSentAt: r.lastSentAt,
 		sentRecords: r.sentRecords,
-		/** Records not yet delivered. */
-		behind
+		...p
 	};
 }
 export type ForwarderView = ReturnType<typeof view>;
 
 function audited(r: Row) {
-	const { token, leaseNode, leaseUntil, lastError, lastErrorAt, lastSentAt, sentRecords, ...rest } = r;
-	void [leaseNode, leaseUntil, lastError, lastErrorAt, lastSentAt, sentRecords];
+	const {
+		token,
+		leaseNode,
+		leaseUntil,
+		lastError,
+		lastErrorAt,
+		lastSentAt,
+		sentRecords,
+		connectedSince,
+		...rest
+	} = r;
+	void [leaseNode, leaseUntil, lastError, lastErrorAt, lastSentAt, sentRecords, connectedSince];
 	return { ...rest, caPem: rest.caPem ? '(set)' : null, token: token ? '(set)' : null };
 }
 
-async function behind(db: Db, id: number): Promise<number> {
-	const [r] = await rawQuery<{ n: string | number | null }>(
+async function behind(db: Db, id: number): Promise<Pending> {
+	const [r] = await rawQuery<{ n: string | number | null; c: string | number; oldest: Date | string | null }>(
 		db,
-		`select sum(h.last_seq - greatest(coalesce(c.seq, 0), h.first_seq - 1)) as n from access_log_heads h
-		left join access_log_forward_cursors c on c.forwarder_id = $1 and c.console_id = h.console_id`,
+		`with p as (
+			select h.console_id, h.last_seq - greatest(coalesce(c.seq, 0), h.first_seq - 1) as pending,
+				greatest(coalesce(c.seq, 0), h.first_seq - 1) + 1 as next
+			from access_log_heads h
+			left join access_log_forward_cursors c on c.forwarder_id = $1 and c.console_id = h.console_id)
+		select sum(p.pending) as n, count(*) filter (where p.pending > 0) as c, min(r.at) as oldest from p
+		left join access_log_records r on p.pending > 0 and r.console_id = p.console_id and r.seq = p.next`,
 		[id]
 	);
-	return Number(r?.n ?? 0);
+	return {
+		behind: Number(r?.n ?? 0),
+		consolesBehind: Number(r?.c ?? 0),
+		oldestPendingAt: r?.oldest ? new Date(r.oldest) : null
+	};
 }
 
 export async function listForwarders(db: Db): Promise<ForwarderView[]> {
@@ -215,4 +263,56 @@ export async function deleteForwarder(db: Db, actor: Actor, id: number): Promise
 		targetName: before.name,
 		before: audited(before)
 	});
+}
+
+export const testForwarderInput = z.object({
+	/** A saved forwarder: its settings, with `draft` (what the form holds) over them. */
+	id: z.number().int().positive('That is not a forwarder').optional(),
+	draft: forwarderPatch.optional()
+});
+
+/**
+ * Connects with the forwarder's settings (saved, or as the form has them) and sends one test message: a
+ * syslog message with msgid "test", or an HTTPS POST with no records. Nothing is stored or audited.
+ */
+export async function testForwarder(
+	db: Db,
+	input: z.output<typeof testForwarderInput>
+): Promise<{ ok: boolean; message: string; ms: number }> {
+	const saved = input.id === undefined ? null : await getRow(db, input.id);
+	const d = Object.fromEntries(Object.entries(input.draft ?? {}).filter(([, v]) => v !== undefined));
+	const t = { facility: 10, maxMessageBytes: 8192, ...saved, ...d } as Partial<Row> & {
+		kind?: Row['kind'];
+		token?: unknown;
+	};
+	const kind = t.kind;
+	if (!kind) return fieldError('kind', 'Choose the kind of forwarder');
+	checkTarget({ ...t, kind });
+	let token: string | null = null;
+	if (typeof d.token === 'string') token = d.token;
+	else if (d.token === undefined && saved?.token)
+		token = unseal(sealingKey(), saved.token.sealed, tokenLabel(saved.id), saved.token.keyId).toString(
+			'utf8'
+		);
+	const sender = makeSender({
+		kind,
+		host: t.host ?? null,
+		port: t.port ?? null,
+		url: t.url ?? null,
+		caPem: t.caPem ?? null,
+		serverName: t.serverName ?? null,
+		token,
+		facility: t.facility ?? 10,
+		maxMessageBytes: t.maxMessageBytes ?? 8192
+	});
+	const started = Date.now();
+	try {
+		await sender.probe(String(t.name ?? 'test'), 500);
+		const ms = Date.now() - started;
+		return { ok: true, ms, message: `The endpoint took the test message (${ms} ms).` };
+	} catch (e) {
+		return { ok: false, ms: Date.now() - started, message: `The test failed: ${(e as Error).message}` };
+	} finally {
+		sender.close();
+	}
 }

@@ -5,6 +5,7 @@
 import type { Db } from '../../db/client';
 import { hasRuntime, runtime } from '../../runtime';
 import { rawQuery } from '../raw';
+import { startAccessLogRetention } from '../retention-run';
 import { Signal } from './signal';
 import { Worker, type ForwarderRow } from './worker';
 
@@ -15,6 +16,8 @@ export interface ForwardingOptions {
 	leaseMs?: number;
 	/** Syslog: how long a connection must stay up after a write for the write to count as delivered. */
 	graceMs?: number;
+	/** The retention job runs beside forwarding (it must not purge what forwarders still need); false: not here. */
+	retention?: boolean;
 }
 
 export interface ForwardingHandle {
@@ -23,12 +26,14 @@ export interface ForwardingHandle {
 
 /**
  * Starts forwarding on this node: every few seconds it takes (or renews) the lease of each enabled forwarder
- * it can, and runs a worker for each lease it holds. Call from the server's start-up with the node's id.
+ * it can, and runs a worker for each lease it holds. Call from the server's start-up with the node's id. The
+ * access-log retention job starts with it (one run per hour across the nodes).
  */
 export function startAccessLogForwarding(db: Db, options: ForwardingOptions): ForwardingHandle {
 	const opts = { pollMs: 250, leaseMs: 15_000, graceMs: 1000, ...options };
 	const workers = new Map<number, Worker>();
 	const signal = new Signal();
+	const retention = opts.retention === false ? null : startAccessLogRetention(db, { nodeId: opts.nodeId });
 	const tick = async () => {
 		const rows = await rawQuery<ForwarderRow & { held: boolean }>(
 			db,
@@ -36,7 +41,7 @@ export function startAccessLogForwarding(db: Db, options: ForwardingOptions): Fo
 					or lease_until < now()) then $1 else lease_node end,
 				lease_until = case when enabled and (lease_node = $1 or lease_until is null or lease_until < now())
 					then now() + make_interval(secs => $2) else lease_until end
-			returning id, name, kind, host, port, url, ca_pem, token, facility, max_message_bytes, enabled, updated_at,
+			returning id, name, kind, host, port, url, ca_pem, server_name, token, facility, max_message_bytes, enabled, updated_at,
 				(enabled and lease_node = $1) as held`,
 			[opts.nodeId, opts.leaseMs / 1000]
 		);
@@ -61,6 +66,7 @@ export function startAccessLogForwarding(db: Db, options: ForwardingOptions): Fo
 	return {
 		stop: async () => {
 			signal.stop();
+			await retention?.stop();
 			await loop;
 			await Promise.all([...workers.values()].map((w) => w.stop()));
 			workers.clear();

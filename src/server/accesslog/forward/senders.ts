@@ -4,7 +4,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import https from 'node:https';
-import { jsonRecord, syslogFrames, type ForwardRecord } from './format';
+import { jsonRecord, syslogFrames, syslogTestFrame, type ForwardRecord } from './format';
 
 export interface ForwarderTarget {
 	kind: 'syslog-tcp' | 'syslog-tls' | 'https';
@@ -12,6 +12,7 @@ export interface ForwarderTarget {
 	port: number | null;
 	url: string | null;
 	caPem: string | null;
+	serverName: string | null;
 	token: string | null;
 	facility: number;
 	maxMessageBytes: number;
@@ -20,8 +21,14 @@ export interface ForwarderTarget {
 export interface Sender {
 	/** Sends the records; resolves when they were handed over (syslog) or accepted (HTTPS). */
 	send(records: ForwardRecord[]): Promise<void>;
+	/** Connects now (syslog), so an idle forwarder shows whether its endpoint is reachable. */
+	open(): Promise<void>;
+	/** Why the connection broke since the last send (syslog), or null. */
+	failure(): Error | null;
 	/** True while everything sent so far may be counted as delivered. */
 	healthy(): boolean;
+	/** Sends one test message (not a record) and waits until it counts as delivered. */
+	probe(name: string, graceMs: number): Promise<void>;
 	close(): void;
 }
 
@@ -45,7 +52,7 @@ class SyslogSender implements Sender {
 					? tls.connect({
 							host,
 							port,
-							servername: net.isIP(host) ? undefined : host,
+							servername: this.t.serverName ?? (net.isIP(host) ? undefined : host),
 							ca: this.t.caPem ?? undefined,
 							rejectUnauthorized: true
 						})
@@ -75,12 +82,31 @@ class SyslogSender implements Sender {
 		return socket;
 	}
 
-	async send(records: ForwardRecord[]): Promise<void> {
+	async open(): Promise<void> {
+		await this.connect();
+	}
+
+	failure(): Error | null {
+		return this.broken;
+	}
+
+	private async write(data: Buffer): Promise<void> {
+		// A connection that broke since the last write loses what that write sent: the caller must resend.
+		if (this.broken) throw this.broken;
 		const socket = await this.connect();
-		const frames = records.flatMap((r) => syslogFrames(r, this.t));
 		await new Promise<void>((resolve, reject) => {
-			socket.write(Buffer.concat(frames), (e) => (e ? reject(e) : resolve()));
+			socket.write(data, (e) => (e ? reject(e) : resolve()));
 		});
+		if (this.broken) throw this.broken;
+	}
+
+	async send(records: ForwardRecord[]): Promise<void> {
+		await this.write(Buffer.concat(records.flatMap((r) => syslogFrames(r, this.t))));
+	}
+
+	async probe(name: string, graceMs: number): Promise<void> {
+		await this.write(syslogTestFrame(name, this.t));
+		await new Promise((r) => setTimeout(r, graceMs));
 		if (this.broken) throw this.broken;
 	}
 
@@ -102,8 +128,22 @@ class HttpsSender implements Sender {
 		this.agent = new https.Agent({ keepAlive: true, ca: t.caPem ?? undefined, rejectUnauthorized: true });
 	}
 
+	async open(): Promise<void> {}
+
+	failure(): Error | null {
+		return null;
+	}
+
+	async probe(name: string): Promise<void> {
+		await this.post({ source: 'fleetdesk', test: true, forwarder: name, records: [] });
+	}
+
 	async send(records: ForwardRecord[]): Promise<void> {
-		const body = Buffer.from(JSON.stringify({ source: 'fleetdesk', records: records.map(jsonRecord) }));
+		await this.post({ source: 'fleetdesk', records: records.map(jsonRecord) });
+	}
+
+	private async post(payload: unknown): Promise<void> {
+		const body = Buffer.from(JSON.stringify(payload));
 		this.ok = false;
 		await new Promise<void>((resolve, reject) => {
 			const req = https.request(

@@ -16,6 +16,7 @@ export interface ForwarderRow {
 	port: number | null;
 	url: string | null;
 	ca_pem: string | null;
+	server_name: string | null;
 	token: { keyId: string; sealed: string } | null;
 	facility: number;
 	max_message_bytes: number;
@@ -43,6 +44,8 @@ export class Worker {
 	private sender: Sender | null = null;
 	/** Sent and not yet counted as delivered, per console: [seq, sentAt] in order. */
 	private inflight = new Map<number, [number, number][]>();
+	/** Whether the row says connected (connected_since set) as far as this worker last wrote it. */
+	private connected = false;
 
 	constructor(
 		private readonly db: Db,
@@ -56,6 +59,23 @@ export class Worker {
 		this.signal.stop();
 		this.sender?.close();
 		await this.done;
+		await rawQuery(
+			this.db,
+			`update access_log_forwarders set connected_since = null
+			where id = $1 and (lease_node = $2 or lease_node is null)`,
+			[this.row.id, this.opts.nodeId]
+		).catch(() => {});
+	}
+
+	/** Notes in the row that the endpoint is reachable (shown as "connected"). */
+	private async markConnected(): Promise<void> {
+		if (this.connected) return;
+		await rawQuery(
+			this.db,
+			'update access_log_forwarders set connected_since = now(), last_error = null where id = $1',
+			[this.row.id]
+		);
+		this.connected = true;
 	}
 
 	private target(): ForwarderTarget {
@@ -70,6 +90,7 @@ export class Worker {
 			port: r.port,
 			url: r.url,
 			caPem: r.ca_pem,
+			serverName: r.server_name,
 			token,
 			facility: r.facility,
 			maxMessageBytes: r.max_message_bytes
@@ -80,8 +101,15 @@ export class Worker {
 		let backoff = 500;
 		while (!this.signal.stopped) {
 			try {
-				this.sender ??= makeSender(this.target());
+				const broken = this.sender?.failure();
+				if (broken) throw broken;
+				if (!this.sender) {
+					this.sender = makeSender(this.target());
+					await this.sender.open();
+					if (this.row.kind !== 'https') await this.markConnected();
+				}
 				const sent = await this.step();
+				if (sent && this.row.kind === 'https') await this.markConnected();
 				await this.confirm();
 				backoff = 500;
 				if (!sent) await this.signal.sleep(this.opts.pollMs);
@@ -102,9 +130,11 @@ export class Worker {
 	}
 
 	private async note(error: string): Promise<void> {
+		this.connected = false;
 		await rawQuery(
 			this.db,
-			'update access_log_forwarders set last_error = $2, last_error_at = now() where id = $1',
+			`update access_log_forwarders set last_error = $2, last_error_at = now(), connected_since = null
+			where id = $1`,
 			[this.row.id, error.slice(0, 500)]
 		).catch(() => {});
 	}

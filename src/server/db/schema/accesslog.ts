@@ -1,6 +1,7 @@
 import {
 	bigint,
 	boolean,
+	check,
 	customType,
 	index,
 	integer,
@@ -14,6 +15,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { users } from './auth';
+import { deviceGroups } from './access';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 	dataType: () => 'bytea',
@@ -24,8 +26,8 @@ export type AccessLogKind = 'output' | 'input' | 'event';
 
 /**
  * Every byte a console sent or received, append-only and hash-chained per console (docs/access-logs.md).
- * No foreign keys: the log outlives the console, device and user it names. Nothing ever updates or deletes a
- * row; `seq` counts from 1 per console without gaps, `hash` = SHA-256 of the canonical record (which covers
+ * No foreign keys: the log outlives the console, device and user it names. Nothing ever updates a row, and only
+ * retention deletes, whole prefixes of a chain (see access_log_checkpoints); `seq` counts from 1 per console without gaps, `hash` = SHA-256 of the canonical record (which covers
  * `prev_hash`), `mac` = HMAC of `hash` with a key only the servers hold.
  */
 export const accessLogRecords = pgTable(
@@ -122,6 +124,8 @@ export const accessLogForwarders = pgTable('access_log_forwarders', {
 	url: text('url'),
 	/** PEM of the CA that signs the endpoint's certificate; null: the system's trusted CAs. */
 	caPem: text('ca_pem'),
+	/** syslog-tls: the name the endpoint's certificate must carry (SNI too), when it differs from the host. */
+	serverName: text('server_name'),
 	/** https: a bearer token, sealed with the master key. */
 	token: jsonb('token').$type<{ keyId: string; sealed: string }>(),
 	/** RFC 5424 facility (default 10, authpriv) and the largest message before a record is split. */
@@ -135,6 +139,8 @@ export const accessLogForwarders = pgTable('access_log_forwarders', {
 	lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
 	lastSentAt: timestamp('last_sent_at', { withTimezone: true }),
 	sentRecords: bigint('sent_records', { mode: 'number' }).notNull().default(0),
+	/** Since when the worker's connection (syslog) has been up, or its last batch accepted (HTTPS); null: down. */
+	connectedSince: timestamp('connected_since', { withTimezone: true }),
 	createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
@@ -152,3 +158,54 @@ export const accessLogForwardCursors = pgTable(
 	},
 	(t) => [primaryKey({ columns: [t.forwarderId, t.consoleId] })]
 );
+
+/**
+ * Access-log retention for the whole system (one row, id 1): records older than `days` are purged by the
+ * retention job (null: kept forever). The job's last run is noted here too; `run_started_at` doubles as the
+ * lease that lets one node at a time run it.
+ */
+export const accessLogRetention = pgTable(
+	'access_log_retention',
+	{
+		id: integer('id').primaryKey().default(1),
+		days: integer('days'),
+		updatedBy: text('updated_by'),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+		runNode: text('run_node'),
+		runStartedAt: timestamp('run_started_at', { withTimezone: true }),
+		lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+		lastRunRecords: bigint('last_run_records', { mode: 'number' }).notNull().default(0),
+		lastRunConsoles: integer('last_run_consoles').notNull().default(0),
+		/** Records past retention that were kept because an enabled forwarder has not sent them yet. */
+		lastRunHeldBack: bigint('last_run_held_back', { mode: 'number' }).notNull().default(0),
+		lastRunError: text('last_run_error')
+	},
+	(t) => [check('access_log_retention_one_row', sql`${t.id} = 1`)]
+);
+
+/** A device group's own retention: a device in such groups keeps its logs for the longest of their periods. */
+export const accessLogRetentionGroups = pgTable('access_log_retention_groups', {
+	groupId: integer('group_id')
+		.primaryKey()
+		.references(() => deviceGroups.id, { onDelete: 'cascade' }),
+	days: integer('days').notNull(),
+	updatedBy: text('updated_by').notNull(),
+	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+});
+
+/**
+ * Where retention cut a console's chain: the last purged record (its seq, hash and time) and who purged when,
+ * with an HMAC over all of it (chain.ts checkpointMac). Verification starts after it instead of at record 1.
+ * One row per console, moved forward by each purge; the audit log keeps every purge.
+ */
+export const accessLogCheckpoints = pgTable('access_log_checkpoints', {
+	consoleId: integer('console_id').primaryKey(),
+	seq: bigint('seq', { mode: 'number' }).notNull(),
+	hash: bytea('hash').notNull(),
+	at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+	purgedAt: timestamp('purged_at', { withTimezone: true, precision: 3 }).notNull(),
+	purgedBy: text('purged_by').notNull(),
+	/** Records purged from this console so far, over all purges. */
+	records: bigint('records', { mode: 'number' }).notNull(),
+	mac: bytea('mac').notNull()
+});

@@ -6,6 +6,8 @@ import {
 	deleteForwarder,
 	forwarderPatch,
 	listForwarders,
+	testForwarder,
+	testForwarderInput,
 	updateForwarder
 } from '../../accesslog/forward/manage';
 
@@ -22,5 +24,9 @@ export const forwardersRouter = router({
 		.mutation(({ ctx, input }) => updateForwarder(ctx.db, ctx.actor, input.id, input.patch)),
 	delete: procedure('logs.manage')
 		.input(z.object({ id }))
-		.mutation(({ ctx, input }) => deleteForwarder(ctx.db, ctx.actor, input.id))
+		.mutation(({ ctx, input }) => deleteForwarder(ctx.db, ctx.actor, input.id)),
+	/** Sends one test message with a saved forwarder's settings, or the form's (nothing stored). */
+	test: procedure('logs.manage')
+		.input(testForwarderInput)
+		.mutation(({ ctx, input }) => testForwarder(ctx.db, input))
 });

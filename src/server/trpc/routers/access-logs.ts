@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { procedure, router } from '../trpc';
 import { readableConsole } from '../../accesslog/access';
 import { logSpan, readRecords, seqAt } from '../../accesslog/replay';
-import { verifyAccessLog } from '../../accesslog/verify';
+import { purgedNote, verifyAccessLog } from '../../accesslog/verify';
 import { searchAccessLogs } from '../../accesslog/search';
 import { readLines } from '../../accesslog/lines';
 import { forwardersRouter } from './access-log-forwarders';
@@ -59,7 +59,11 @@ export const accessLogsRouter = router({
 				firstSeq: v.firstSeq,
 				lastSeq: v.lastSeq,
 				firstBad: bad ? { seq: bad.seq, at, problem: bad.kind, message: bad.message } : null,
-				message: bad ? bad.message : `${v.records} records verified.`
+				/** Records before firstSeq were purged by retention (its signed checkpoint verified). */
+				purged: v.purged ?? null,
+				message: bad
+					? bad.message
+					: `${v.records} records verified${v.purged ? `; ${purgedNote(v.purged)}` : ''}.`
 			};
 		}),
 	/** Lines matching a pattern (text, or a regular expression) across the logs the user may read. */

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { procedure, router } from '../trpc';
-import { can, loadDeviceRef, type Principal } from '../../auth/permissions';
-import { UserError } from '../../errors';
-import type { Db } from '../../db/client';
-import { deviceAgent, listAgentFiles, runLogsOp } from '../../logs/agent-ops';
+import { listAgentFiles } from '../../logs/agent-ops';
+import { readableAgent, readLogs } from '../../logs/reader';
 import { listLogDevices } from '../../logs/devices';
 import {
 	createBookmark,
@@ -35,16 +33,6 @@ const deviceId = z.number().int().positive('That is not a device');
 const id = z.number().int().positive();
 const on = z.object({ deviceId, source: logSourceSchema });
 
-/** The device's agent, once the user's logs.read grant on it is confirmed. */
-async function readable(db: Db, user: Principal, deviceId: number) {
-	if (!can(user, 'logs.read', await loadDeviceRef(db, deviceId)))
-		throw new UserError(
-			'You may not read logs on this device (no logs.read grant on its groups).',
-			'FORBIDDEN'
-		);
-	return deviceAgent(db, deviceId);
-}
-
 /**
  * The log viewer: files and the journal on agent hosts (read, follow, filter), bookmarks, pattern rules and
  * their events, watched files. Reading needs a `logs.read` grant on the device; rules and watch lists need
@@ -55,7 +43,7 @@ export const logsRouter = router({
 	sources: procedure('logs.read')
 		.input(z.object({ deviceId }))
 		.query(async ({ ctx, input }) => {
-			const a = await readable(ctx.db, ctx.user, input.deviceId);
+			const a = await readableAgent(ctx.db, ctx.user, input.deviceId);
 			const dev = (await listLogDevices(ctx.db, ctx.user)).find((d) => d.deviceId === input.deviceId);
 			const live = await listAgentFiles(a.agentId).catch(() => null);
 			return {
@@ -69,10 +57,7 @@ export const logsRouter = router({
 		}),
 	stat: procedure('logs.read')
 		.input(on)
-		.query(async ({ ctx, input }) => {
-			const a = await readable(ctx.db, ctx.user, input.deviceId);
-			return (await runLogsOp(ctx.db, a, input.source, { op: 'stat' }, ctx.user.username)).index;
-		}),
+		.query(async ({ ctx, input }) => (await readLogs(ctx.db, ctx.user, input, { op: 'stat' })).index),
 	read: procedure('logs.read')
 		.input(
 			on.extend({
@@ -82,21 +67,14 @@ export const logsRouter = router({
 				before: z.number().int().min(0).max(LOG_MAX_LINES).default(0)
 			})
 		)
-		.query(async ({ ctx, input }) => {
-			const a = await readable(ctx.db, ctx.user, input.deviceId);
-			const {
-				op: _op,
-				ok: _ok,
-				...r
-			} = await runLogsOp(
-				ctx.db,
-				a,
-				input.source,
-				{ op: 'read', from: input.from, count: input.count, before: input.before },
-				ctx.user.username
-			);
-			return r;
-		}),
+		.query(({ ctx, input }) =>
+			readLogs(ctx.db, ctx.user, input, {
+				op: 'read',
+				from: input.from,
+				count: input.count,
+				before: input.before
+			})
+		),
 	follow: procedure('logs.read')
 		.input(
 			on.extend({
@@ -106,21 +84,14 @@ export const logsRouter = router({
 				waitMs: z.number().int().min(0).max(LOG_MAX_WAIT_MS).default(0)
 			})
 		)
-		.query(async ({ ctx, input }) => {
-			const a = await readable(ctx.db, ctx.user, input.deviceId);
-			const {
-				op: _op,
-				ok: _ok,
-				...r
-			} = await runLogsOp(
-				ctx.db,
-				a,
-				input.source,
-				{ op: 'follow', after: input.after, max: input.max, waitMs: input.waitMs },
-				ctx.user.username
-			);
-			return r;
-		}),
+		.query(({ ctx, input }) =>
+			readLogs(ctx.db, ctx.user, input, {
+				op: 'follow',
+				after: input.after,
+				max: input.max,
+				waitMs: input.waitMs
+			})
+		),
 	filter: procedure('logs.read')
 		.input(
 			on.extend({
@@ -130,21 +101,14 @@ export const logsRouter = router({
 				limit: z.number().int().min(1).max(LOG_MAX_FILTER_ROWS).default(500)
 			})
 		)
-		.query(async ({ ctx, input }) => {
-			const a = await readable(ctx.db, ctx.user, input.deviceId);
-			const {
-				op: _op,
-				ok: _ok,
-				...r
-			} = await runLogsOp(
-				ctx.db,
-				a,
-				input.source,
-				{ op: 'filter', filter: input.filter, from: input.from, limit: input.limit },
-				ctx.user.username
-			);
-			return r;
-		}),
+		.query(({ ctx, input }) =>
+			readLogs(ctx.db, ctx.user, input, {
+				op: 'filter',
+				filter: input.filter,
+				from: input.from,
+				limit: input.limit
+			})
+		),
 
 	bookmarks: router({
 		list: procedure('logs.read')

@@ -17,6 +17,15 @@ function fleetdeskDev(): Plugin {
 	};
 }
 
+/**
+ * Integration files that run alone, after the others: 200 simulated agents reconnecting within a backoff
+ * window, and a kill -9 of the server during an output flood both measure the machine as much as the code.
+ */
+const SERIAL_INTEGRATION = [
+	'tests/integration/agents-simulate.spec.ts',
+	'tests/integration/consoles-restart.spec.ts'
+];
+
 export default defineConfig({
 	plugins: [sveltekit(), fleetdeskDev()],
 	test: {
@@ -34,6 +43,21 @@ export default defineConfig({
 				test: {
 					name: 'integration',
 					include: ['tests/integration/**/*.spec.ts'],
+					exclude: SERIAL_INTEGRATION,
+					environment: 'node',
+					testTimeout: 60_000,
+					hookTimeout: 120_000,
+					// Each file starts its own servers, agents and databases on free ports; most of their time is
+					// spent waiting on those processes, so two files at once on two cores.
+					fileParallelism: true,
+					maxWorkers: 2
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'integration-serial',
+					include: SERIAL_INTEGRATION,
 					environment: 'node',
 					testTimeout: 60_000,
 					hookTimeout: 120_000,

@@ -34,12 +34,25 @@ const stages = [
 			'--outputFile=test-results/integration.json'
 		]
 	],
+	[
+		'integration tests that run alone (PGlite and PostgreSQL)',
+		'npx',
+		[
+			'vitest',
+			'run',
+			'--project',
+			'integration-serial',
+			'--reporter=default',
+			'--reporter=json',
+			'--outputFile=test-results/integration-serial.json'
+		]
+	],
 	['end-to-end tests (Chromium)', 'npx', ['playwright', 'test']]
 ];
 
 const only = process.argv.slice(2);
 fs.mkdirSync('test-results', { recursive: true });
-for (const f of ['unit.json', 'integration.json', 'e2e.json'])
+for (const f of ['unit.json', 'integration.json', 'integration-serial.json', 'e2e.json'])
 	fs.rmSync(`test-results/${f}`, { force: true });
 
 let failedStage = null;
@@ -59,7 +72,7 @@ for (const [name, cmd, args] of stages) {
 
 let passed = 0;
 let failed = 0;
-for (const f of ['unit.json', 'integration.json']) {
+for (const f of ['unit.json', 'integration.json', 'integration-serial.json']) {
 	if (!fs.existsSync(`test-results/${f}`)) continue;
 	const j = JSON.parse(fs.readFileSync(`test-results/${f}`, 'utf8'));
 	passed += j.numPassedTests;

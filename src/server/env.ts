@@ -65,6 +65,12 @@ const envSchema = z.object({
 		.min(5, 'FLEETDESK_METRICS_JOB_SECONDS must be at least 5')
 		.max(86_400, 'FLEETDESK_METRICS_JOB_SECONDS must be at most 86400 (a day)')
 		.default(300),
+	FLEETDESK_CONSOLE_IDLE_SECONDS: z.coerce
+		.number()
+		.int('FLEETDESK_CONSOLE_IDLE_SECONDS must be a whole number of seconds')
+		.min(1, 'FLEETDESK_CONSOLE_IDLE_SECONDS must be at least 1')
+		.max(86_400, 'FLEETDESK_CONSOLE_IDLE_SECONDS must be at most 86400 (a day)')
+		.default(30),
 	FLEETDESK_OCS_PASSWORD: z
 		.string()
 		.min(8, 'FLEETDESK_OCS_PASSWORD must be at least 8 characters')
@@ -106,6 +112,8 @@ export type Config = {
 	agent: { port: number | null; explicit: boolean; hostnames: string[]; inventoryIntervalHours: number };
 	/** Resource history: retention of raw samples and aggregates, rollup job interval (docs/metrics.md). */
 	metrics: { rawDays: number; rollupDays: number; jobSeconds: number };
+	/** Consoles: how long an on-demand console's pipe stays open after its last viewer left. */
+	consoles: { idleCloseMs: number };
 	/** The OCS Inventory endpoint (POST /ocsinventory): off unless a password is set (docs/ocs.md). */
 	ocs: { password?: string; user: string; realm: string; group: string };
 	/** Master key material for private keys at rest; unset means FLEETDESK_DATA_DIR/secret.key. */
@@ -163,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			rollupDays: e.FLEETDESK_METRICS_ROLLUP_DAYS,
 			jobSeconds: e.FLEETDESK_METRICS_JOB_SECONDS
 		},
+		consoles: { idleCloseMs: e.FLEETDESK_CONSOLE_IDLE_SECONDS * 1000 },
 		ocs: {
 			password: e.FLEETDESK_OCS_PASSWORD,
 			user: e.FLEETDESK_OCS_USER,

@@ -22,8 +22,10 @@ if (onPostgres)
 		beforeAll(async () => {
 			buildAgent();
 			pgdb = await freshPostgres();
-			a = await startServer({ DATABASE_URL: pgdb.url, FLEETDESK_NODE_ID: 'node-a' });
-			b = await startServer({ DATABASE_URL: pgdb.url, FLEETDESK_NODE_ID: 'node-b' });
+			// on-demand consoles close 3 s after their last viewer left (30 s by default)
+			const idle = { FLEETDESK_CONSOLE_IDLE_SECONDS: '3' };
+			a = await startServer({ DATABASE_URL: pgdb.url, FLEETDESK_NODE_ID: 'node-a', ...idle });
+			b = await startServer({ DATABASE_URL: pgdb.url, FLEETDESK_NODE_ID: 'node-b', ...idle });
 			const admin = await signIn(a.url, 'admin', ADMIN_PASSWORD);
 			groupId = (await caller(a, admin)<{ id: number }>('groups.create', { name: 'dc' }, 'mutation')).id;
 			({ agent, deviceId } = await shellAgent(a, admin, groupId)); // enrolled and linked to node A
@@ -95,7 +97,9 @@ if (onPostgres)
 			v.close();
 			await until(
 				async () => (await call<{ state: string }>('consoles.get', { id })).state === 'stopped',
-				50_000
+				20_000
 			);
+			const closed = await call<{ message: string | null }>('consoles.get', { id });
+			expect(closed.message).toBe('Closed after 3 s without viewers; it opens again when someone joins.');
 		}, 90_000);
 	});

@@ -3,7 +3,7 @@
 // and pipes.
 import type { Runtime } from '../runtime';
 import { consoleRoom } from '../../lib/protocol/consoles';
-import { sendBus, startBus, type BusMessage } from './bus';
+import { clustered, sendBus, startBus, type BusMessage } from './bus';
 import { toLocalAgent } from './agent-io';
 import { checkIdle } from './idle';
 import { recheckViewers } from './join';
@@ -18,6 +18,7 @@ import {
 	onRoomInfo,
 	remoteParticipants,
 	remoteViewers,
+	resyncRoom,
 	roomChangedElsewhere,
 	roomInfo
 } from './rooms';
@@ -74,6 +75,15 @@ export function startConsoleBroker(rt: Runtime): void {
 		void recheckViewers(db).catch((e) =>
 			console.error('consoles: checking viewers’ grants failed:', (e as Error).message)
 		);
+		// Rooms shown here whose agent is linked elsewhere: read again, in case a change was missed on the bus.
+		if (clustered())
+			for (const id of [...s.viewers.keys()]) {
+				const info = s.rooms.get(id);
+				if (info?.agentId && s.agents.has(info.agentId)) continue;
+				void resyncRoom(db, id).catch((e) =>
+					console.error('consoles: reading a room again failed:', (e as Error).message)
+				);
+			}
 		for (const id of [...s.remote.keys()]) {
 			const before = s.remote.get(id)?.size ?? 0;
 			if (!remoteViewers(id) && !s.remote.get(id)?.size) s.remote.delete(id);

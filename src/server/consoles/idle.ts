@@ -4,10 +4,13 @@ import type { Db } from '../db/client';
 import { SYSTEM_ACTOR } from '../audit/audit';
 import { closePipe } from './pipes';
 import { hasViewers } from './rooms';
+import { hasRuntime, runtime } from '../runtime';
 import { consoleState } from './state';
 
-/** How long a non-persistent console's pipe stays open with nobody watching. */
-export const IDLE_CLOSE_MS = 30_000;
+/** How long a non-persistent console's pipe stays open with nobody watching (FLEETDESK_CONSOLE_IDLE_SECONDS). */
+function idleCloseMs(): number {
+	return hasRuntime() ? runtime().config.consoles.idleCloseMs : 30_000;
+}
 
 export function checkIdle(db: Db, consoleId: number): void {
 	const s = consoleState();
@@ -27,16 +30,17 @@ export function checkIdle(db: Db, consoleId: number): void {
 		return;
 	}
 	if (timer) return;
+	const after = idleCloseMs();
 	const t = setTimeout(() => {
 		s.idle.delete(consoleId);
 		const now = s.rooms.get(consoleId);
 		if (!now || now.persistent || hasViewers(consoleId) || now.pipeId !== info.pipeId) return;
 		void closePipe(db, consoleId, SYSTEM_ACTOR, {
-			message: `Closed after ${IDLE_CLOSE_MS / 1000} s without viewers; it opens again when someone joins.`
+			message: `Closed after ${after / 1000} s without viewers; it opens again when someone joins.`
 		}).catch((e) =>
 			console.error(`consoles: closing idle console ${consoleId} failed:`, (e as Error).message)
 		);
-	}, IDLE_CLOSE_MS);
+	}, after);
 	t.unref();
 	s.idle.set(consoleId, t);
 }

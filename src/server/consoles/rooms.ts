@@ -94,6 +94,19 @@ export async function roomChanged(db: Db, consoleId: number, patch?: Partial<Roo
 	sendBus({ t: 'room', consoleId, ...(patch ? { patch } : {}) });
 }
 
+/**
+ * Reads a room shown here again and tells its viewers if it changed: a change another node announced may
+ * have been skipped on the bus (a gap it waited for in vain), and patches only carry what changed.
+ */
+export async function resyncRoom(db: Db, consoleId: number): Promise<void> {
+	const had = consoleState().rooms.get(consoleId);
+	const before = had ? JSON.stringify(had) : null;
+	const info = await roomInfo(db, consoleId, true);
+	if (JSON.stringify(info) === before) return;
+	emitRoomLocal(consoleId);
+	for (const fn of infoListeners) fn(consoleId, info);
+}
+
 /** Another node says a console changed; only rooms shown or run here care (others read it when needed). */
 export function roomChangedElsewhere(db: Db, consoleId: number, patch?: Partial<RoomInfo>): Promise<void> {
 	return apply(db, consoleId, patch, false);

@@ -92,7 +92,8 @@ export const filesModule: AgentModule = {
 			config = args as LogsConfigArgs;
 			saveConfig(ctx, config);
 			apply(config);
-			void watch.tick();
+			// the new paths' first look (their baseline) is taken before the task is reported done
+			await watch.tick();
 			hello();
 			ctx.log(
 				'info',

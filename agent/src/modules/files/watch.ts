@@ -100,7 +100,6 @@ export class FileWatch {
 	/** Entries that had their first look: a file a glob names after that is new, not the baseline. */
 	private baselined = new Set<string>();
 	private entries: string[] = [];
-	private busy = false;
 	private timer: NodeJS.Timeout | null = null;
 
 	constructor(
@@ -139,14 +138,32 @@ export class FileWatch {
 		this.timer = null;
 	}
 
-	/** One look at every watched file; exposed for tests. */
-	async tick(): Promise<void> {
-		if (this.busy) return;
-		this.busy = true;
+	/**
+	 * One look at every watched file. A call during a look waits for it and looks once more, so a look that
+	 * starts after setEntries() (the new paths' baseline) is done when the promise resolves.
+	 */
+	tick(): Promise<void> {
+		if (!this.running) {
+			this.running = this.look().finally(() => (this.running = null));
+			return this.running;
+		}
+		this.again ??= this.running.then(() => {
+			this.again = null;
+			return this.tick();
+		});
+		return this.again;
+	}
+
+	private running: Promise<void> | null = null;
+	private again: Promise<void> | null = null;
+
+	private async look(): Promise<void> {
+		// The entries as they are now: setEntries() during the look counts from the next one.
+		const entries = this.entries;
 		try {
 			const now = new Map<string, Seen>();
 			const files = new Map<string, boolean>();
-			for (const e of this.entries) {
+			for (const e of entries) {
 				const name = path.posix.basename(e);
 				const known = this.baselined.has(e);
 				for (const f of await expand(e)) files.set(f, files.get(f) || known);
@@ -174,19 +191,17 @@ export class FileWatch {
 				dirty = true;
 				this.onChange({ path: f, before: publicState(prev), after: publicState(cur), changed });
 			}
-			for (const e of this.entries)
+			for (const e of entries)
 				if (!this.baselined.has(e)) {
 					this.baselined.add(e);
 					dirty = true;
 				}
-			for (const e of this.baselined) if (!this.entries.includes(e)) this.baselined.delete(e);
+			for (const e of this.baselined) if (!entries.includes(e)) this.baselined.delete(e);
 			if (now.size !== this.seen.size) dirty = true;
 			this.seen = now;
 			if (dirty) this.save();
 		} catch (e) {
 			this.log(`file watch: ${(e as Error).message}`);
-		} finally {
-			this.busy = false;
 		}
 	}
 

@@ -322,8 +322,8 @@ describe.each(await dbKinds())('macros on %s', (kind) => {
 		const v = await viewer(server.url, milo, ids.m2);
 		sockets.push(v.socket);
 		expect((await v.join()).ok).toBe(true);
-		await v.type('echo rec-one\r');
-		await v.type('ls -lx\x7fa /\r');
+		expect(await v.type('echo rec-one\r')).toEqual({ ok: true });
+		expect(await v.type('ls -lx\x7fa /\r')).toEqual({ ok: true });
 		await v.waitFor(/\nrec-one/);
 		await new Promise((r) => setTimeout(r, 300));
 		const got = await asMilo<{ lines: string[]; partial: string }>('macros.recorded', {

@@ -128,6 +128,13 @@ export async function sendInput(
 		error: 'The console is not connected: your input was not sent.'
 	} as const;
 	if (!info.agentId || !info.pipeId || !info.agentOnline || !LIVE.has(info.pipeState)) return offline;
+	// The agent keeps what is typed while its pipe connects, but not while it waits to reconnect.
+	if (info.pipeState === 'retrying')
+		return {
+			ok: false,
+			reason: 'offline',
+			error: 'The console is reconnecting to its target: your input was not sent.'
+		};
 	// Queued to the access log first (it keeps call order), committed within milliseconds; waiting for the
 	// commit would add a database round trip to every keystroke's echo.
 	void logInput(db, { consoleId: info.id, deviceId: info.deviceId }, from, data);

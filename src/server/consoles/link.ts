@@ -97,7 +97,13 @@ function attach(socket: AgentSocket, db: Db): void {
 		void lookUp(m.pipeId);
 	});
 
-	socket.on('pipe:state', async (raw) => {
+	// One state at a time, in the order the agent sent them: handled concurrently, a pipe's "connecting" could
+	// be written after its "open" (on PostgreSQL the two updates run on different pool connections).
+	let states: Promise<void> = Promise.resolve();
+	socket.on('pipe:state', (raw) => {
+		states = states.then(() => pipeState(raw));
+	});
+	const pipeState = async (raw: unknown): Promise<void> => {
 		const p = pipeStateMessage.safeParse(raw);
 		if (!p.success) return refuse('malformed pipe:state');
 		const m = p.data;
@@ -125,7 +131,7 @@ function attach(socket: AgentSocket, db: Db): void {
 		} catch (e) {
 			console.error(`consoles: pipe state from ${agentId} failed:`, (e as Error).message);
 		}
-	});
+	};
 
 	socket.on('pipe:inventory', (items, ack) => {
 		if (typeof ack !== 'function') return refuse('pipe:inventory without acknowledgement');

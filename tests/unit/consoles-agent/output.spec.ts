@@ -1,6 +1,6 @@
 // A pipe's output buffer: numbering, chunk size, retention until stored, resend after a reconnect.
 import { describe, expect, it } from 'vitest';
-import { PipeOutput } from '../../../agent/src/modules/consoles/output';
+import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, PipeOutput } from '../../../agent/src/modules/consoles/output';
 import { PIPE_MAX_CHUNK_BYTES } from '../../../src/lib/protocol/consoles';
 
 const KiB = 1024;
@@ -68,5 +68,36 @@ describe('pipe output', () => {
 		expect(left[0].seq).toBe(o.retainedFrom);
 		expect(left.map((c) => c.seq)).toEqual(left.map((_, i) => left[0].seq + i));
 		expect(left.at(-1)!.seq).toBe(o.nextSeq - 1);
+	});
+
+	it('asks to pause past the unsent mark or near the retention, and to resume once sent and stored', () => {
+		const flow: boolean[] = [];
+		const o = new PipeOutput(4096 * KiB, (hold) => flow.push(hold));
+		o.append(bytes(FLOW_HIGH_BYTES - 1), 1);
+		expect(flow).toEqual([]);
+		o.append(bytes(1), 2);
+		expect(flow).toEqual([true]);
+		expect(o.unsentBytes).toBe(FLOW_HIGH_BYTES);
+		// Sending brings it under the low mark: resumed, although nothing was stored.
+		drain(o);
+		expect(o.unsentBytes).toBe(0);
+		expect(flow).toEqual([true, false]);
+		// Sent but never stored: paused 1 MiB below the retention, before anything is dropped.
+		while (!o.holding) {
+			o.append(bytes(48 * KiB), 3);
+			drain(o);
+		}
+		expect(o.retainedBytes).toBeGreaterThanOrEqual(3072 * KiB);
+		expect(o.retainedBytes).toBeLessThan(3072 * KiB + 48 * KiB);
+		expect(o.takeLost()).toBe(0);
+		// After a reconnect everything retained is unsent again: still held until it went out and was stored.
+		o.resumeAfter(0);
+		expect(o.unsentBytes).toBe(o.retainedBytes);
+		drain(o);
+		expect(o.holding).toBe(true);
+		o.stored(o.nextSeq - 1);
+		expect(o.holding).toBe(false);
+		expect(flow).toEqual([true, false, true, false]);
+		expect(FLOW_LOW_BYTES).toBeLessThan(FLOW_HIGH_BYTES);
 	});
 });

@@ -12,12 +12,18 @@ import { openSecret, type SecretPlaintext } from '../../../../src/lib/protocol/s
 import type { ModuleContext } from '../types';
 import { DRIVERS } from './drivers';
 import type { DriverFactory } from './drivers/types';
-import { Pipe } from './pipe';
+import { Pipe, TYPE_AHEAD_BYTES } from './pipe';
 import { checkTarget, PolicyError } from './policy';
 import { OutputSender } from './sender';
 
 /** Without an answer to pipe:inventory in this time, everything held is sent again from its start. */
 const INVENTORY_ACK_TIMEOUT_MS = 30_000;
+/**
+ * Input can overtake the console-open task that creates its pipe (the task is verified first): it is kept this
+ * long, for this many pipes, and handed to the pipe when it opens.
+ */
+const EARLY_INPUT_MS = 30_000;
+const EARLY_INPUT_PIPES = 16;
 
 export type ManagerContext = Pick<ModuleContext, 'cfg' | 'identity' | 'log' | 'emit' | 'pendingBytes'>;
 
@@ -26,6 +32,8 @@ export type OpenResult = { pipeId: string; state: PipeState; hostKeySha256?: str
 export class PipeManager {
 	private readonly pipes = new Map<string, Pipe>();
 	private readonly byConsole = new Map<number, Pipe>();
+	/** Input for pipes not opened yet: pipeId → what came, and when the first piece did. */
+	private readonly early = new Map<string, { at: number; bytes: number; data: Uint8Array[] }>();
 	private ready = false;
 	/** Between a link ready and the server's answer to pipe:inventory: output waits. */
 	private resuming = false;
@@ -88,6 +96,9 @@ export class PipeManager {
 		});
 		this.pipes.set(pipe.pipeId, pipe);
 		this.byConsole.set(pipe.consoleId, pipe);
+		const early = this.early.get(pipe.pipeId);
+		this.early.delete(pipe.pipeId);
+		for (const d of early?.data ?? []) pipe.write(d);
 		this.ctx.log('info', `console ${args.consoleId}: pipe ${args.pipeId} (${args.target.kind}) starting`);
 		await pipe.start();
 		if (pipe.state === 'failed') throw new Error(pipe.message ?? 'The console could not be opened.');
@@ -103,8 +114,9 @@ export class PipeManager {
 	}
 
 	input(pipeId: string, data: Uint8Array): void {
-		const pipe = this.lookup(pipeId, 'input');
-		if (pipe && !pipe.write(data))
+		const pipe = this.pipes.get(pipeId);
+		if (!pipe) return this.keepEarly(pipeId, data);
+		if (!pipe.write(data))
 			this.ctx.log('debug', `console ${pipe.consoleId}: input dropped, the target is ${pipe.state}`);
 	}
 
@@ -226,6 +238,22 @@ export class PipeManager {
 		pipe.dispose();
 		this.pipes.delete(pipe.pipeId);
 		if (this.byConsole.get(pipe.consoleId) === pipe) this.byConsole.delete(pipe.consoleId);
+	}
+
+	/** Input for a pipe this agent does not have (yet): kept briefly in case its console-open is on its way. */
+	private keepEarly(pipeId: string, data: Uint8Array): void {
+		const now = Date.now();
+		for (const [id, e] of this.early) if (now - e.at > EARLY_INPUT_MS) this.early.delete(id);
+		const e = this.early.get(pipeId);
+		if (!e && this.early.size >= EARLY_INPUT_PIPES) {
+			this.ctx.log('debug', `consoles: input for unknown pipe ${pipeId} ignored`);
+			return;
+		}
+		const kept = e ?? { at: now, bytes: 0, data: [] };
+		if (kept.bytes + data.length > TYPE_AHEAD_BYTES) return;
+		kept.bytes += data.length;
+		kept.data.push(data);
+		this.early.set(pipeId, kept);
 	}
 
 	private lookup(pipeId: string, what: string): Pipe | undefined {

@@ -1,5 +1,7 @@
 // One console pipe: a driver connected to the target, reopened with backoff when the target drops, and the
-// output it read waiting for the server. The pipe outlives the task that opened it and any link.
+// output it read waiting for the server. The pipe outlives the task that opened it and any link. The driver is
+// paused while the output waiting to be sent or stored is over its marks (output.ts), and resumed as the
+// link takes it and the server stores it.
 import type { ConsoleOpenArgs, PipeState } from '../../../../src/lib/protocol/consoles';
 import type { SecretPlaintext } from '../../../../src/lib/protocol/sealed-secret';
 import { backoffDelay } from '../../link';
@@ -10,6 +12,8 @@ import type { ConsolesConfig } from './policy';
 
 /** A connection that lasted this long was fine: the next drop starts the backoff from the beginning. */
 const STABLE_MS = 10_000;
+/** Input typed while the target connects is kept (up to this much) and written once it is open. */
+export const TYPE_AHEAD_BYTES = 64 * 1024;
 
 export interface PipeDeps {
 	cfg: ConsolesConfig;
@@ -36,6 +40,9 @@ export class Pipe {
 	private openedAt = 0;
 	private timer: NodeJS.Timeout | null = null;
 	private lostTimer: NodeJS.Timeout | null = null;
+	/** Input that came while connecting, written when the driver opens. */
+	private typeAhead: Uint8Array[] = [];
+	private typeAheadBytes = 0;
 	private lostBytes = 0;
 
 	constructor(
@@ -46,7 +53,10 @@ export class Pipe {
 		this.consoleId = args.consoleId;
 		this.cols = args.cols;
 		this.rows = args.rows;
-		this.output = new PipeOutput(args.retainBytes);
+		this.output = new PipeOutput(args.retainBytes, (hold) => {
+			if (hold) this.driver?.pause();
+			else this.driver?.resume();
+		});
 	}
 
 	/** closed or failed: nothing more will be read. */
@@ -100,9 +110,15 @@ export class Pipe {
 		attempt.driver = driver;
 		if (this.finished) return driver.close();
 		this.driver = driver;
+		// Reopened while the output before the drop still waits for the server.
+		if (this.output.holding) driver.pause();
 		this.openedAt = Date.now();
 		this.hostKeySha256 = driver.hostKeySha256;
 		this.setState('open', driver.description);
+		const early = this.typeAhead;
+		this.typeAhead = [];
+		this.typeAheadBytes = 0;
+		for (const d of early) driver.write(d);
 		if (attempt.ended !== null) this.dropped(attempt.ended);
 	}
 
@@ -124,6 +140,8 @@ export class Pipe {
 	}
 
 	private retry(reason: string): void {
+		this.typeAhead = [];
+		this.typeAheadBytes = 0;
 		const { baseMs, capMs } = this.args.reconnect;
 		const delay = backoffDelay(this.attempt++, baseMs, capMs);
 		const secs = delay < 10_000 ? (delay / 1000).toFixed(1) : String(Math.round(delay / 1000));
@@ -138,13 +156,24 @@ export class Pipe {
 		this.timer = null;
 		const d = this.driver;
 		this.driver = null;
+		this.typeAhead = [];
+		this.typeAheadBytes = 0;
 		d?.close();
 		this.setState(state, message);
 	}
 
+	/**
+	 * Input for the target. While it connects, input is kept (bounded) and written once it is open, so what was
+	 * typed right after a join is not lost; while it waits to retry, or past the bound, input is refused.
+	 */
 	write(data: Uint8Array): boolean {
-		if (!this.driver) return false;
-		this.driver.write(data);
+		if (this.driver) {
+			this.driver.write(data);
+			return true;
+		}
+		if (this.state !== 'connecting' || this.typeAheadBytes + data.length > TYPE_AHEAD_BYTES) return false;
+		this.typeAhead.push(data);
+		this.typeAheadBytes += data.length;
 		return true;
 	}
 

@@ -3,8 +3,11 @@
 import type { ModuleContext } from '../types';
 import type { Pipe } from './pipe';
 
-/** Output waits while the socket has this much queued (a slow link or server). */
-export const MAX_PENDING_BYTES = 1024 * 1024;
+/**
+ * Output waits while the socket has this much queued (a slow link or server). A keystroke's echo queues behind
+ * this and the pipe's unsent output (output.ts FLOW_HIGH_BYTES), so both stay a few hundred KiB.
+ */
+export const MAX_PENDING_BYTES = 256 * 1024;
 /** Reads within this long of the last send go out together. */
 export const COALESCE_MS = 3;
 /** How often held output is tried again while the socket is full. */

@@ -53,6 +53,10 @@ export const openSerial: DriverFactory<SerialTarget> = async ({ target, cfg, eve
 	port.on('close', (err?: Error & { disconnected?: boolean }) =>
 		end(err?.disconnected ? `serial: ${target.path} was disconnected` : `serial: ${target.path} was closed`)
 	);
+	// With flow control, a paused port lets the kernel's buffer fill and it holds the device (RTS low or XOFF).
+	// Without, the UART would overrun and drop bytes silently, so the port keeps being read: the pipe's
+	// retention (and its counted loss, in the room's status line) is then the better place for a backlog.
+	const holds = target.flowControl !== 'none';
 	const set = (brk: boolean) =>
 		new Promise<void>((resolve, reject) =>
 			port.set({ brk }, (err) => (err ? reject(new Error(firstLine(err))) : resolve()))
@@ -73,6 +77,12 @@ export const openSerial: DriverFactory<SerialTarget> = async ({ target, cfg, eve
 			} finally {
 				if (open) await set(false).catch(() => {});
 			}
+		},
+		pause: () => {
+			if (holds && open) port.pause();
+		},
+		resume: () => {
+			if (holds && open) port.resume();
 		},
 		close: () => {
 			open = false;

@@ -97,6 +97,15 @@ export const openSsh: DriverFactory<SshTarget> = async ({ target, cols, rows, se
 					sendBreak: () => {
 						if (phase === 'open' && stream) void sendBreak(client, stream);
 					},
+					// A paused channel stops taking data, so ssh2 stops widening the window and the server waits.
+					pause: () => {
+						s.pause();
+						s.stderr.pause();
+					},
+					resume: () => {
+						s.resume();
+						s.stderr.resume();
+					},
 					close: () => {
 						phase = 'over';
 						client.end();

@@ -58,6 +58,9 @@ export const openTelnet: DriverFactory<TelnetTarget> = ({ target, cols, rows, ev
 				sendBreak: () => {
 					if (phase === 'open') sock.write(codec.breakSignal());
 				},
+				// TCP's window closes and the device waits; negotiation answers are delayed until resume.
+				pause: () => sock.pause(),
+				resume: () => sock.resume(),
 				close: () => {
 					phase = 'over';
 					sock.destroy();

@@ -26,6 +26,12 @@ export interface Driver {
 	resize(cols: number, rows: number): void;
 	/** Serial: a line break; ssh: the "break" channel request; telnet: IAC BRK; shell: nothing. */
 	sendBreak(): void | Promise<void>;
+	/**
+	 * Stop reading from the target until resume(), so what it sends waits where it came from (the PTY blocks the
+	 * program, ssh stops widening its window, TCP and hardware flow control hold the sender). Idempotent.
+	 */
+	pause(): void;
+	resume(): void;
 	close(): void;
 	/** One line for the room once open, e.g. "ssh: connected to admin@db1:22". */
 	readonly description: string;

@@ -143,16 +143,21 @@ export class LineDoc implements RowModel {
 			else if (firstUnknown < 0) firstUnknown = r.lines.indexOf(l);
 		}
 		// Read at the end before counting finished: the lines sit at the end of the estimate.
+		const renumber: number[] = [];
 		if (firstUnknown >= 0) {
 			const unknown = r.lines.slice(firstUnknown);
 			const first = Math.max(0, this.total - unknown.length);
 			this.#placeAt(first, unknown);
-			// Placed by estimate: read again by number once the count gets there.
+			// Placed by estimate: read again by number once the count gets there. The agent may have finished
+			// counting while it read them (the index it sends is taken after the lines): then the count will not
+			// move again to say so, and they are read by number now.
 			for (let p = Math.floor(first / PAGE); p <= Math.floor((first + unknown.length - 1) / PAGE); p++)
-				this.#approx.add(p);
+				if (this.index?.complete) renumber.push(p);
+				else this.#approx.add(p);
 		}
 		this.#evict();
 		this.version++;
+		for (const p of renumber) if (!this.#inflight.has(p)) void this.#fetch(p);
 	}
 
 	#placeAt(firstRow: number, lines: LogLine[]): void {

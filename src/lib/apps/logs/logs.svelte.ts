@@ -1,6 +1,7 @@
 import { trpc } from '$lib/trpc';
 import { desktopSocket } from '$lib/realtime';
 import { Loader } from '$lib/components/async.svelte';
+import type { AgentStatusEvent } from '$protocol/agent';
 import type { Action } from '$protocol/permissions';
 import type { LogEventView } from '$protocol/logs';
 import { parseSource, sourceKey, sourceProps, type ViewSource } from './source';
@@ -31,16 +32,28 @@ class LogsSession {
 	recent = $state<RecentSource[]>([]);
 
 	#windows = 0;
+	#reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
 	#onEvent = (e: LogEventView) => {
 		const i = this.events.findIndex((x) => x.id === e.id);
 		if (i >= 0) this.events[i] = e;
 		else this.events = [e, ...this.events].slice(0, MAX_EVENTS);
 	};
+	/**
+	 * An agent connected, dropped or was revoked (sent to users with agents.read; others see it at the picker's
+	 * next poll). The dot changes at once; the list is read again for what the event does not carry (a device
+	 * just enrolled, what the agent reported it may read), and the pickers ask the agent again.
+	 */
+	#onAgentStatus = (e: AgentStatusEvent) => {
+		const d = this.devices.data?.find((x) => x.agentId === e.agentId);
+		if (d && !e.revoked) d.online = e.online;
+		this.#reloadDevicesSoon();
+	};
 	#onConnect = () => {
 		this.live = true;
-		// Events raised while disconnected were not pushed: read the list again.
+		// Events raised while disconnected were not pushed: read the lists again.
 		void this.loadEvents();
+		this.#reloadDevicesSoon();
 	};
 	#onDisconnect = () => {
 		this.live = false;
@@ -54,6 +67,7 @@ class LogsSession {
 			void this.loadEvents();
 			const s = desktopSocket();
 			s.on('logs:event', this.#onEvent);
+			s.on('agent:status', this.#onAgentStatus);
 			s.on('connect', this.#onConnect);
 			s.on('disconnect', this.#onDisconnect);
 			this.live = s.connected;
@@ -65,9 +79,17 @@ class LogsSession {
 			if (--this.#windows > 0) return;
 			const s = desktopSocket();
 			s.off('logs:event', this.#onEvent);
+			s.off('agent:status', this.#onAgentStatus);
+			clearTimeout(this.#reloadTimer);
 			s.off('connect', this.#onConnect);
 			s.off('disconnect', this.#onDisconnect);
 		};
+	}
+
+	/** Several agents coming up together make one read of the list. */
+	#reloadDevicesSoon(ms = 300): void {
+		clearTimeout(this.#reloadTimer);
+		this.#reloadTimer = setTimeout(() => void this.devices.load(), ms);
 	}
 
 	async loadEvents(): Promise<void> {

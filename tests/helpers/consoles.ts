@@ -28,6 +28,8 @@ export class Viewer {
 	notices: { level: string; message: string }[] = [];
 	behind = 0;
 	requests: { userId: number; username: string }[] = [];
+	/** The last output chunks and joins, for a failure's message: "seq+bytes" (skipped ones marked). */
+	private trace: string[] = [];
 	private pending: { seq: number; data: Buffer }[] | null = null;
 
 	constructor(
@@ -50,7 +52,13 @@ export class Viewer {
 		});
 	}
 
+	private note(t: string) {
+		this.trace.push(t);
+		if (this.trace.length > 40) this.trace.shift();
+	}
+
 	private apply(c: { seq: number; data: Buffer }) {
+		this.note(`${c.seq}+${c.data.length}${c.seq <= this.seq ? ' skipped' : ''}`);
 		if (c.seq <= this.seq) return;
 		this.seq = c.seq;
 		this.text += c.data.toString('utf8');
@@ -71,6 +79,7 @@ export class Viewer {
 			this.joined = ack;
 			this.text = Buffer.from(ack.scrollback as unknown as ArrayBuffer).toString('utf8');
 			this.seq = ack.seq;
+			this.note(`join at ${ack.seq} (${ack.scrollback.byteLength} bytes of scrollback)`);
 			for (const c of queued) this.apply(c);
 		}
 		return ack;
@@ -97,7 +106,9 @@ export class Viewer {
 	/** Waits until the output so far matches. */
 	waitFor(re: RegExp, timeoutMs = 15_000): Promise<string> {
 		return until(async () => (re.test(this.text) ? this.text : null), timeoutMs).catch(() => {
-			throw new Error(`output never matched ${re}; it was:\n${this.text.slice(-2000)}`);
+			throw new Error(
+				`output never matched ${re}; it was:\n${this.text.slice(-2000)}\nlast chunks: ${this.trace.join(', ')}`
+			);
 		});
 	}
 

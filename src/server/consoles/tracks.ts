@@ -28,20 +28,20 @@ export async function loadTrack(db: Db, agentId: string, pipeId: string): Promis
 	const info = await roomInfo(db, c.id, true);
 	if (!info || info.pipeId !== pipeId) return null;
 	const stored = await storedOutputSeq(db, pipeId);
+	// Loaded meanwhile by another message (the pipe's state and its first output come together): that track
+	// numbers the output already, and the ring may hold this pipe's own output by now.
+	const again = s.pipes.get(pipeId);
+	if (again) return again;
 	let base = Number(c.seqBase);
 	// A pipe opened elsewhere may have been numbered below output this node still holds of the last one:
-	// move it up before its first output reaches anyone, so the room's numbers only grow.
+	// move it up before its first output reaches anyone, so the room's numbers only grow. Decided and set with
+	// no wait in between, so a second lookup of the same pipe gets this track, not a second opinion.
 	const ring = s.rings.get(c.id);
-	if (ring && ring.lastSeq > base + stored) {
+	const moved = !!ring && ring.lastSeq > base + stored;
+	if (moved) {
 		base = ring.lastSeq - stored;
-		await db
-			.update(consoles)
-			.set({ seqBase: base })
-			.where(and(eq(consoles.id, c.id), eq(consoles.pipeId, pipeId)));
 		info.seqBase = base;
 	}
-	const again = s.pipes.get(pipeId); // loaded meanwhile by another message
-	if (again) return again;
 	const track: PipeTrack = {
 		pipeId,
 		consoleId: c.id,
@@ -54,6 +54,11 @@ export async function loadTrack(db: Db, agentId: string, pipeId: string): Promis
 		ackTimer: null
 	};
 	s.pipes.set(pipeId, track);
+	if (moved)
+		await db
+			.update(consoles)
+			.set({ seqBase: base })
+			.where(and(eq(consoles.id, c.id), eq(consoles.pipeId, pipeId)));
 	return track;
 }
 

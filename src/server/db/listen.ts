@@ -40,7 +40,8 @@ export function listen(pool: pg.Pool, channel: string, onMessage: (payload: unkn
 		c.on('error', () => retry(c));
 		c.on('end', () => retry(c));
 		c.on('notification', (msg) => {
-			if (msg.channel !== name) return;
+			// The connection ends asynchronously: what arrives after close() is not delivered.
+			if (closed || msg.channel !== name) return;
 			try {
 				onMessage(JSON.parse(msg.payload ?? ''));
 			} catch {

@@ -17,10 +17,14 @@ export class Tap {
 	counting = false;
 	private tail = Buffer.alloc(0);
 	private watch: { code: number; hit: (at: number) => void } | null = null;
-	private onEnd: (() => void) | null = null;
+	private onEnd: ((reached: boolean) => void) | null = null;
 
 	constructor(readonly client: Client) {
 		client.onData = (d) => this.data(d);
+		// Put out of the fan-out for falling behind: the end marker will not come (its bytes count as missing).
+		client.onBehind = () => {
+			if (this.counting && !this.endAt) this.onEnd?.(false);
+		};
 	}
 
 	private data(d: Buffer): void {
@@ -34,7 +38,7 @@ export class Tap {
 		this.bytes += d.length;
 		if (d.includes(END) || Buffer.concat([this.tail, d.subarray(0, END.length)]).includes(END)) {
 			this.endAt = now;
-			this.onEnd?.();
+			this.onEnd?.(true);
 		}
 		this.tail = Buffer.from(d.subarray(Math.max(0, d.length - END.length)));
 	}
@@ -70,10 +74,10 @@ export class Tap {
 				this.onEnd = null;
 				resolve(false);
 			}, timeoutMs);
-			this.onEnd = () => {
+			this.onEnd = (reached) => {
 				clearTimeout(t);
 				this.onEnd = null;
-				resolve(true);
+				resolve(reached);
 			};
 		});
 	}

@@ -152,7 +152,7 @@ they were quiet again, so the log's commits and line index after the viewers had
 writer's share of that is the estimate of what logging costs: **${(share * 100).toFixed(0)} %** (target < 10 %: ${cost}). This is an
 estimate from CPU time, not a run with logging off. It also bounds sustained output: the writer alone took
 ${mibs(w.mibPerSecond)}; a console that writes faster for long fills the log's queue (32 MiB, then the agent link is paused
-at 48 MiB backlog) and then the agent's retention (32 MiB), past which the agent drops the oldest output.
+at 48 MiB backlog), and then the agent pauses the console's target (flow control) until the log catches up.
 
 ${machine(r.loads)}
 `;
@@ -190,30 +190,29 @@ time, so the echo does not wait for the server's CPU. What a keystroke costs bey
 more wake-ups on the same hops: \`console:input\` with an acknowledgement; \`pipe:input\` and \`pipe:output\` as
 Socket.IO binary events (two WebSocket frames each, a zod parse of the output); two access-log records (input and
 output) committed in one PostgreSQL transaction about 10 ms later, followed by an output acknowledgement to the
-agent; and \`console:output\` (two frames). The median (2–3 ms against under 1 ms) is that work. The p99 follows
-the machine's load (the baseline's p99 is 20–30 ms at a load average above 10 on two cores), so the absolute
-p99 < 5 ms target can only be judged on a quiet machine.`;
+agent; and \`console:output\` (two frames). The median (1.8–2 ms against 0.7 ms on a quiet machine) is that work.
+The p99 follows the machine's load: 5.6–6.7 ms at a load average under 1, 15–20 ms on both sides above 10.`;
 
-const WHY_B4 = `What the miss points at (December 2026). The agent reads its PTY as fast as the PTY gives output and queues
-what the link cannot take yet (agent/src/modules/consoles/pipe.ts \`read\`, output.ts \`append\`): nothing
-pauses the PTY, so during a flood the unsent queue grows towards the pipe's retention (32 MiB,
-src/server/consoles/pipes.ts \`RETAIN_BYTES\`), and the kernel's echo of a keystroke waits behind all of it.
-The baseline pauses its PTY while 1 MiB waits, so its echo waits behind at most that. The fix: give drivers
-\`pause()\`/\`resume()\` (node-pty, the ssh stream, the telnet and serial sockets all have them) and pause a pipe's
-driver while its unsent output is over a few hundred KiB (and lower the link's 1 MiB pending bound in
-sender.ts), so the echo is behind at most that much output.`;
+const WHY_B4 = `What the miss points at (December 2026). The first run (p99 637 ms) had nothing pausing the PTY: the agent
+queued whatever the link could not take, towards the pipe's 32 MiB retention, and the echo waited behind all of
+it. Pipes now have flow control (docs/consoles.md: the target is paused while 256 KiB wait to be sent, and the
+link's pending bound is 256 KiB), which brought the p99 to 189 ms and the flood from 16 to 27.6 MiB/s. What is
+left is not measured per hop yet. The agent side now holds at most about 0.5 MiB ahead of an echo (about 20 ms at
+this rate); the likelier remainder is the server's queue to the viewer's socket, which may grow to 4 MiB before
+the viewer is put out as behind (src/server/consoles/output.ts \`QUEUE_BYTES_MAX\`; 150 ms at this rate), where the
+baseline's relay stops reading its agent at the same 4 MiB but moves each byte with less work. Next: time the
+echo at each hop, and hold the agent's link (rather than queue) while a viewer's socket has more than a few
+hundred KiB waiting.`;
 
 const WHY_B5 = `What the misses point at (December 2026). The PTY program alone, read by node-pty in the same process, measured
-70–100 MiB/s on this machine (4 KiB reads) when it was quieter; under a load average above 10 both sides reach
-10–25 MiB/s with one viewer, so the absolute 60 MiB/s target is not met by the baseline either. Against the
-baseline, the Fleetdesk flood ends at the speed of the access log once its queue is full: the writer alone
-commits 8–10 MiB/s on this machine, the log's queue takes 32 MiB before appends wait, and at 48 MiB of backlog the
-agent's link is paused (src/server/consoles/throttle.ts), so a 64 MiB flood that arrives faster finishes at
-about the log's rate. When every viewer misses the same output with no \`console:behind\` ("lost before the
-fan-out"), the agent's retention overflowed while the link was paused: it drops the oldest output not yet
-acknowledged (agent/src/modules/consoles/output.ts \`append\`) instead of pausing the PTY, so the access log
-misses it too. Pausing the driver near the retention bound (the fix given under B4) would turn that loss into
-back-pressure on the program. Runs vary: the same 1-viewer measurement gave ×1.09 and ×0.51 the baseline an hour apart.`;
+70–100 MiB/s on this machine (4 KiB reads) when it was quiet; under a load average above 10 both sides reach
+10–25 MiB/s with one viewer, and on a quiet machine the baseline reaches about 50 MiB/s, so the absolute 60 MiB/s
+target is not met by the baseline either. Against the baseline, a Fleetdesk flood is bounded by the access log:
+the writer alone commits 24 MiB/s on a quiet machine (8–10 MiB/s under load), its queue takes 32 MiB before appends
+wait, and at 48 MiB of backlog the agent's link is paused (src/server/consoles/throttle.ts). Output is no longer
+lost when the log falls behind: since the agent pauses its target near the retention bound (flow control,
+docs/consoles.md), the December run with 50 viewers that lost 5.4 MiB before the fan-out now loses nothing.
+Runs vary: the same 1-viewer measurement gave ×1.09 and ×0.51 the baseline an hour apart under load.`;
 
 const WHY_B6 = `What the miss points at (December 2026). The server stops sending to the stalled viewer once its queue passes
 4 MiB (one \`console:behind\`, as designed, and memory stays flat), so the nine others are not held back by it in

@@ -36,6 +36,8 @@ export interface Client {
 	resume(): void;
 	/** Fleetdesk: `console:behind` messages received. */
 	behind: number;
+	/** Fleetdesk: called on `console:behind` (the server stopped sending this viewer output). */
+	onBehind: (() => void) | null;
 	close(): void;
 }
 
@@ -139,6 +141,7 @@ async function fleetdeskClient(url: string, cookie: string, consoleId: number): 
 	const c: Client = {
 		onData: null,
 		behind: 0,
+		onBehind: null,
 		send: (text) => void socket.emit('console:input', { consoleId, data: text }, () => {}),
 		pause: () => tcp().pause(),
 		resume: () => tcp().resume(),
@@ -148,7 +151,10 @@ async function fleetdeskClient(url: string, cookie: string, consoleId: number): 
 	socket.on('console:output', (m: { consoleId: number; data: Buffer }) => {
 		if (m.consoleId === consoleId) c.onData?.(m.data);
 	});
-	socket.on('console:behind', () => c.behind++);
+	socket.on('console:behind', () => {
+		c.behind++;
+		c.onBehind?.();
+	});
 	const ack = (await socket.timeout(30_000).emitWithAck('console:join', { consoleId })) as { ok: boolean };
 	if (!ack.ok) throw new Error(`console:join: ${JSON.stringify(ack)}`);
 	return c;
@@ -233,6 +239,7 @@ async function wsClient(url: string): Promise<Client> {
 	const c: Client = {
 		onData: null,
 		behind: 0,
+		onBehind: null,
 		send: (text) => ws.send(text),
 		pause: () => tcpOf(ws).pause(),
 		resume: () => tcpOf(ws).resume(),

@@ -5,7 +5,7 @@ import { lockHolder } from './datadir-lock';
 import { runCommand, type CliResult } from './cli/commands';
 import { sendToServer } from './cli/admin-socket';
 import { setLiveHooks } from './access/live';
-import { publishSessionsEnded } from './realtime/session-bus';
+import { publishAccessChanged, publishSessionsEnded } from './realtime/session-bus';
 import { absoluteImportPath } from './cli/cmdb';
 
 async function readStdin(): Promise<string> {
@@ -57,6 +57,12 @@ async function main(): Promise<number> {
 						void pending.push(
 							publishSessionsEnded(pool, { userId, sessionIds, reason }).catch((e) =>
 								console.error(`Could not tell the servers to disconnect the sessions: ${e.message}`)
+							)
+						),
+					accessChanged: () =>
+						void pending.push(
+							publishAccessChanged(pool).catch((e) =>
+								console.error(`Could not tell the servers that access changed: ${e.message}`)
 							)
 						)
 				});

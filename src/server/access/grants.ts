@@ -5,6 +5,7 @@ import { deviceGroups, grants, roles } from '../db/schema';
 import { audit, type Actor } from '../audit/audit';
 import { UserError } from '../errors';
 import { DEVICE_ACTIONS } from '../../lib/protocol/permissions';
+import { live } from './live';
 
 export const grantInput = z.object({
 	roleId: z.number().int().positive(),
@@ -56,6 +57,7 @@ export async function setGrant(db: Db, actor: Actor, input: z.input<typeof grant
 			before: { actions: existing.actions },
 			after: { actions }
 		});
+		live().accessChanged();
 		return existing.id;
 	}
 	const [g] = await db
@@ -69,6 +71,7 @@ export async function setGrant(db: Db, actor: Actor, input: z.input<typeof grant
 		targetName,
 		after: { actions }
 	});
+	live().accessChanged();
 	return g.id;
 }
 
@@ -84,4 +87,5 @@ export async function deleteGrant(db: Db, actor: Actor, id: number) {
 		targetName,
 		before: { actions: g.actions }
 	});
+	live().accessChanged();
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/client';
 import { deviceGroupMembers, deviceGroups, devices } from '../db/schema';
 import { audit, type Actor } from '../audit/audit';
 import { UserError } from '../errors';
+import { live } from './live';
 
 export const groupInput = z.object({
 	name: z.string().trim().min(2, 'Group name must be at least 2 characters').max(64),
@@ -97,6 +98,7 @@ export async function deleteGroup(db: Db, actor: Actor, id: number) {
 		targetName: before.name,
 		before: { name: before.name, description: before.description }
 	});
+	live().accessChanged();
 }
 
 export async function setMembership(
@@ -120,6 +122,7 @@ export async function setMembership(
 		targetName: g.name,
 		after: { device: d.name }
 	});
+	live().accessChanged();
 }
 
 export async function createDevice(db: Db, actor: Actor, input: z.input<typeof deviceInput>) {
@@ -147,4 +150,5 @@ export async function deleteDevice(db: Db, actor: Actor, id: number) {
 		targetName: d.name,
 		before: { name: d.name }
 	});
+	live().accessChanged();
 }

@@ -6,6 +6,7 @@ import { audit, type Actor } from '../audit/audit';
 import { UserError } from '../errors';
 import { GLOBAL_ACTIONS } from '../../lib/protocol/permissions';
 import { SUPERUSER } from '../auth/permissions';
+import { live } from './live';
 
 export const roleInput = z.object({
 	name: z.string().trim().min(2, 'Role name must be at least 2 characters').max(64),
@@ -68,6 +69,7 @@ export async function updateRole(db: Db, actor: Actor, id: number, input: z.inpu
 		before: { name: before.name, description: before.description, permissions: before.permissions },
 		after: data
 	});
+	live().accessChanged();
 }
 
 export async function deleteRole(db: Db, actor: Actor, id: number) {
@@ -83,4 +85,5 @@ export async function deleteRole(db: Db, actor: Actor, id: number) {
 		targetName: before.name,
 		before: { name: before.name, description: before.description, permissions: before.permissions }
 	});
+	live().accessChanged();
 }

@@ -162,6 +162,7 @@ export async function updateUser(
 			after: snapshot(after, await roleNamesFor(t, id))
 		});
 	});
+	if (parsed.roleIds) live().accessChanged();
 }
 
 export async function resetPassword(db: Db, actor: Actor, id: number, password: string): Promise<void> {

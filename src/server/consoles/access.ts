@@ -3,16 +3,18 @@
 import type { Db } from '../db/client';
 import { can, loadDeviceRef, type DeviceRef, type Principal } from '../auth/permissions';
 import type { ConsoleMode } from '../../lib/protocol/consoles';
+import { staleSince } from '../access/live';
 
 const TTL_MS = 5_000;
 const refs = new Map<number, { ref: DeviceRef; at: number }>();
 
 export async function deviceRef(db: Db, deviceId: number): Promise<DeviceRef> {
 	const hit = refs.get(deviceId);
-	if (hit && Date.now() - hit.at < TTL_MS) return hit.ref;
+	if (hit && !staleSince(hit.at, TTL_MS)) return hit.ref;
+	const at = Date.now();
 	const ref = await loadDeviceRef(db, deviceId);
 	if (refs.size > 10_000) refs.clear();
-	refs.set(deviceId, { ref, at: Date.now() });
+	refs.set(deviceId, { ref, at });
 	return ref;
 }
 

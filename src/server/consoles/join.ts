@@ -25,6 +25,7 @@ import {
 } from './rooms';
 import { roomState } from './room-info';
 import { consoleState, type RoomInfo } from './state';
+import { staleSince } from '../access/live';
 
 export function actorOf(d: SocketData, ip = '') {
 	return { id: d.userId, name: d.username, ip };
@@ -99,8 +100,6 @@ export function roomsOf(socketId: string): number[] {
 	return out;
 }
 
-const PRINCIPAL_MAX_AGE_MS = 10_000;
-
 /**
  * Output is pushed, not asked for, so grants are checked again now and then for everyone in a room: a user
  * who lost console.view is put out (with a notice); one whose mode changed shows the new mode.
@@ -121,11 +120,12 @@ export async function recheckViewers(db: Db): Promise<void> {
 				continue;
 			}
 			const d = socket.data as SocketData;
-			if (Date.now() - d.principalAt > PRINCIPAL_MAX_AGE_MS) {
+			if (staleSince(d.principalAt)) {
+				const at = Date.now();
 				let p = fresh.get(d.userId);
 				if (!p) fresh.set(d.userId, (p = await loadPrincipal(db, { id: d.userId, username: d.username })));
 				d.principal = p;
-				d.principalAt = Date.now();
+				d.principalAt = at;
 			}
 			const rights = rightsOn(d.principal, ref);
 			if (!rights.view) {

@@ -2,6 +2,7 @@ import type { Socket } from 'socket.io';
 import type { Action } from '../../lib/protocol/permissions';
 import { can, loadPrincipal, type Principal } from '../auth/permissions';
 import type { Runtime } from '../runtime';
+import { staleSince } from '../access/live';
 
 export interface SocketData {
 	sessionId: string;
@@ -10,8 +11,6 @@ export interface SocketData {
 	principal: Principal;
 	principalAt: number;
 }
-
-const PRINCIPAL_TTL_MS = 5_000;
 
 /**
  * Registers a socket event with the permission it needs. The check runs on every call, with the user's
@@ -29,9 +28,10 @@ export function handle<A extends unknown[]>(
 		const ack =
 			typeof args[args.length - 1] === 'function' ? (args[args.length - 1] as (r: unknown) => void) : null;
 		try {
-			if (Date.now() - data.principalAt > PRINCIPAL_TTL_MS) {
+			if (staleSince(data.principalAt)) {
+				const at = Date.now();
 				data.principal = await loadPrincipal(rt.db, { id: data.userId, username: data.username });
-				data.principalAt = Date.now();
+				data.principalAt = at;
 			}
 			if (!can(data.principal, permission)) {
 				ack?.({ error: `You are not allowed to do this (${permission}).` });

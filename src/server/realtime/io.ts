@@ -2,9 +2,10 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Runtime } from '../runtime';
 import { originAllowed } from '../auth/origin';
-import { setLiveHooks } from '../access/live';
+import { noteAccessChanged, setLiveHooks } from '../access/live';
+import { recheckViewers } from '../consoles/join';
 import { registerDesktopNamespace } from './namespaces/desktop';
-import { listenSessionsEnded } from './session-bus';
+import { listenAccessChanged, listenSessionsEnded, publishAccessChanged } from './session-bus';
 
 /** Attaches Socket.IO to the node's HTTP server; across nodes on PostgreSQL rooms span every node. */
 export async function attachRealtime(http: HttpServer, rt: Runtime): Promise<Server> {
@@ -30,11 +31,38 @@ export async function attachRealtime(http: HttpServer, rt: Runtime): Promise<Ser
 		ns.to(rooms).emit('session:ended', reason);
 		ns.in(rooms).disconnectSockets(true);
 	};
-	setLiveHooks({ sessionsEnded: end(false) });
-	if (rt.database.pool) {
-		const bus = listenSessionsEnded(rt.database.pool, (e) => end(true)(e.userId, e.sessionIds, e.reason));
-		io.engine.on('close', () => bus.close());
-		http.once('close', () => bus.close());
+	// Access changed: roles and device groups are loaded again at the next check, and viewers already in a
+	// console's room are checked at once (one who may no longer view it is put out; a mode change shows).
+	let recheck: NodeJS.Timeout | null = null;
+	const accessChangedHere = () => {
+		noteAccessChanged();
+		recheck ??= setTimeout(() => {
+			recheck = null;
+			void recheckViewers(rt.db).catch((e) =>
+				console.error('consoles: checking viewers after an access change failed:', (e as Error).message)
+			);
+		}, 50);
+	};
+	const pool = rt.database.pool;
+	setLiveHooks({
+		sessionsEnded: end(false),
+		accessChanged: () => {
+			accessChangedHere();
+			if (pool)
+				void publishAccessChanged(pool).catch((e) =>
+					console.error('Could not tell the other nodes that access changed:', (e as Error).message)
+				);
+		}
+	});
+	if (pool) {
+		const bus = listenSessionsEnded(pool, (e) => end(true)(e.userId, e.sessionIds, e.reason));
+		const access = listenAccessChanged(pool, accessChangedHere);
+		const close = () => {
+			bus.close();
+			access.close();
+		};
+		io.engine.on('close', close);
+		http.once('close', close);
 	}
 	return io;
 }

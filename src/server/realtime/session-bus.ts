@@ -25,3 +25,14 @@ export function listenSessionsEnded(pool: pg.Pool, onEvent: (e: SessionsEnded) =
 		if (Array.isArray(e?.sessionIds)) onEvent(e);
 	});
 }
+
+/** Who may do what changed (grants, roles, a user's roles, device groups): every node drops what it cached. */
+const ACCESS_CHANNEL = 'fleetdesk_access_changed';
+
+export async function publishAccessChanged(pool: pg.Pool): Promise<void> {
+	await notify(pool, ACCESS_CHANNEL, { at: Date.now() });
+}
+
+export function listenAccessChanged(pool: pg.Pool, onEvent: () => void): Listener {
+	return listen(pool, ACCESS_CHANNEL, () => onEvent());
+}

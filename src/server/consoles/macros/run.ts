@@ -15,9 +15,9 @@ import type {
 import { clustered } from '../bus';
 import { desktopNs } from '../rooms';
 import type { Playback } from './engine';
+import { staleSince } from '../../access/live';
 
 const FLUSH_MS = 200;
-const PRINCIPAL_TTL_MS = 5_000;
 const EVENT = 'fleetdesk:macros';
 
 export interface RunUser {
@@ -52,9 +52,10 @@ export class MacroRunner {
 	/** The player as the broker's input path needs them, with roles reloaded every few seconds. */
 	async sender(db: Db): Promise<RunUser> {
 		const u = this.user;
-		if (Date.now() - u.principalAt > PRINCIPAL_TTL_MS) {
+		if (staleSince(u.principalAt)) {
+			const at = Date.now();
 			u.principal = await loadPrincipal(db, { id: u.userId, username: u.username });
-			u.principalAt = Date.now();
+			u.principalAt = at;
 		}
 		return u;
 	}

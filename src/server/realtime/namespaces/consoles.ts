@@ -11,8 +11,8 @@ import { startConsoleBroker } from '../../consoles/cluster';
 import { joinConsole, leaveConsole, roomsOf } from '../../consoles/join';
 import { consoleBreak, consoleInput, consoleResize } from '../../consoles/input';
 import { consoleControl, type ControlAction } from '../../consoles/control';
+import { staleSince } from '../../access/live';
 
-const PRINCIPAL_TTL_MS = 5_000;
 const CONTROL_ACTIONS = new Set(['request', 'release', 'handover', 'take']);
 
 type Event = keyof typeof CONSOLE_EVENTS;
@@ -34,11 +34,12 @@ function attach(rt: Runtime, socket: Socket): void {
 	let refreshing: Promise<void> | null = null;
 
 	const principal = async () => {
-		if (Date.now() - d.principalAt <= PRINCIPAL_TTL_MS) return;
+		if (!staleSince(d.principalAt)) return;
+		const at = Date.now();
 		refreshing ??= loadPrincipal(db, { id: d.userId, username: d.username })
 			.then((p) => {
 				d.principal = p;
-				d.principalAt = Date.now();
+				d.principalAt = at;
 			})
 			.finally(() => (refreshing = null));
 		await refreshing;

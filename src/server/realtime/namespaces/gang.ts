@@ -9,8 +9,7 @@ import type { SocketData } from '../guard';
 import { gangInput, gangOpen } from '../../consoles/gang';
 import { playMacro } from '../../consoles/macros/player';
 import { listRuns, startMacroBus, stopRun } from '../../consoles/macros/run';
-
-const PRINCIPAL_TTL_MS = 5_000;
+import { staleSince } from '../../access/live';
 
 type Event = keyof typeof GANG_EVENTS;
 
@@ -43,9 +42,10 @@ function attach(rt: Runtime, socket: Socket): void {
 			const m = (args[0] && typeof args[0] === 'object' ? args[0] : {}) as Record<string, unknown>;
 			const run = async () => {
 				try {
-					if (Date.now() - d.principalAt > PRINCIPAL_TTL_MS) {
+					if (staleSince(d.principalAt)) {
+						const at = Date.now();
 						d.principal = await loadPrincipal(db, { id: d.userId, username: d.username });
-						d.principalAt = Date.now();
+						d.principalAt = at;
 					}
 					if (!can(d.principal, GANG_EVENTS[event]))
 						return reply({ ok: false, error: `You are not allowed to do this (${GANG_EVENTS[event]}).` });

@@ -150,6 +150,14 @@ test('a syslog forwarder made in the Logs app connects and records arrive; reten
 	await tab.getByRole('button', { name: 'New forwarder…' }).tap();
 	const form = page.getByTestId('forwarder-form');
 	await form.getByLabel('Name', { exact: true }).fill(`siem-${run}`);
+	// HTTPS: a token with a scheme is fine, anything that could break the header is refused at the field
+	await form.getByLabel('Sends to').selectOption('https');
+	await form.getByLabel('URL').fill('https://127.0.0.1:1/services/collector');
+	await form.getByLabel('Token').fill('Splunk two words');
+	await form.getByRole('button', { name: 'Create forwarder' }).tap();
+	await expect(form.getByText(/scheme and credentials separated by one space/)).toBeVisible();
+	await expect(form.getByLabel('Token')).toHaveAttribute('aria-invalid', 'true');
+	await page.screenshot({ path: `${SHOTS}/forwarder-form-https-768x1024.png` });
 	await form.getByLabel('Sends to').selectOption('syslog-tcp');
 	await form.getByLabel('Host').fill('127.0.0.1');
 	// The server's message for a bad port shows at the port field.

@@ -303,6 +303,18 @@ describe.each(await dbKinds())('access-log forwarding on %s', (kind) => {
 		await until('HTTPS delivery', () => got.length >= 3);
 		expect(auth).toBe('Bearer secret-token-123');
 		expect(Buffer.from(got[0].data, 'base64').toString()).toBe(`line ${n - 2} of the console\r\n`);
+		// A token with its scheme (a Splunk HTTP Event Collector's) goes as it is
+		await caller.accessLogs.forwarders.update({ id: f.id, patch: { token: 'Splunk 9f2c-hec-token' } });
+		// (the node's worker restarts with the changed forwarder at its next look, within a few seconds)
+		await until('HTTPS delivery with the Splunk token', async () => {
+			await write(1);
+			return auth === 'Splunk 9f2c-hec-token';
+		});
+		// Nothing that could end the header or add another one
+		for (const bad of ['Splunk two words', 'x\r\nX-Evil: 1', 'Bearer\ttab'])
+			await expect(caller.accessLogs.forwarders.update({ id: f.id, patch: { token: bad } })).rejects.toThrow(
+				/scheme and credentials separated by one space/
+			);
 		await h.stop();
 		server.close();
 		await caller.accessLogs.forwarders.delete({ id: f.id });

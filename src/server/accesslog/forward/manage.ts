@@ -35,6 +35,9 @@ function validCa(pem: string): boolean {
 	}
 }
 
+/** A token (no spaces), or "Scheme credentials": nothing that could end the header or add another. */
+const AUTHORIZATION = /^(?:[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* )?[\x21-\x7e]+$/;
+
 export const forwarderFields = z.object({
 	name: z.string().trim().min(1, 'Give the forwarder a name').max(100, 'A name is at most 100 characters'),
 	kind: z.enum(['syslog-tcp', 'syslog-tls', 'https'], 'The kind is syslog-tcp, syslog-tls or https'),
@@ -48,8 +51,21 @@ export const forwarderFields = z.object({
 	caPem: caPem.nullish(),
 	/** syslog-tls: the name the server's certificate must carry, when it differs from the host (e.g. an IP). */
 	serverName: host.nullish(),
-	/** HTTPS: sent as "Authorization: Bearer …"; null removes it, leaving it out keeps the stored one. */
-	token: z.string().min(1).max(4096).nullish(),
+	/**
+	 * HTTPS: a bare token is sent as "Authorization: Bearer TOKEN"; "SCHEME CREDENTIALS" (e.g. "Splunk 1234…"
+	 * for a Splunk HTTP Event Collector, "ApiKey …" for Elasticsearch) is sent as it is. Null removes it,
+	 * leaving it out keeps the stored one.
+	 */
+	token: z
+		.string()
+		.trim()
+		.min(1)
+		.max(4096)
+		.regex(
+			AUTHORIZATION,
+			'Give a token, or a scheme and credentials separated by one space (e.g. "Splunk 1234-abcd")'
+		)
+		.nullish(),
 	facility: z.number().int().min(0).max(23, 'The syslog facility is 0–23'),
 	maxMessageBytes: z
 		.number()

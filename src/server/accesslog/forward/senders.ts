@@ -120,6 +120,11 @@ class SyslogSender implements Sender {
 	}
 }
 
+/** The Authorization header for a forwarder's token: a bare token is a bearer token, "Scheme …" goes as it is. */
+export function authorization(token: string): string {
+	return token.includes(' ') ? token : `Bearer ${token}`;
+}
+
 class HttpsSender implements Sender {
 	private ok = true;
 	private agent: https.Agent;
@@ -155,7 +160,7 @@ class HttpsSender implements Sender {
 					headers: {
 						'content-type': 'application/json',
 						'content-length': body.length,
-						...(this.t.token ? { authorization: `Bearer ${this.t.token}` } : {})
+						...(this.t.token ? { authorization: authorization(this.t.token) } : {})
 					}
 				},
 				(res) => {

@@ -61,7 +61,7 @@ async function main(): Promise<number> {
 						),
 					accessChanged: () =>
 						void pending.push(
-							publishAccessChanged(pool).catch((e) =>
+							publishAccessChanged(pool, 'cli').catch((e) =>
 								console.error(`Could not tell the servers that access changed: ${e.message}`)
 							)
 						)

@@ -49,14 +49,14 @@ export async function attachRealtime(http: HttpServer, rt: Runtime): Promise<Ser
 		accessChanged: () => {
 			accessChangedHere();
 			if (pool)
-				void publishAccessChanged(pool).catch((e) =>
+				void publishAccessChanged(pool, rt.nodeId).catch((e) =>
 					console.error('Could not tell the other nodes that access changed:', (e as Error).message)
 				);
 		}
 	});
 	if (pool) {
 		const bus = listenSessionsEnded(pool, (e) => end(true)(e.userId, e.sessionIds, e.reason));
-		const access = listenAccessChanged(pool, accessChangedHere);
+		const access = listenAccessChanged(pool, rt.nodeId, accessChangedHere);
 		const close = () => {
 			bus.close();
 			access.close();

@@ -29,10 +29,14 @@ export function listenSessionsEnded(pool: pg.Pool, onEvent: (e: SessionsEnded) =
 /** Who may do what changed (grants, roles, a user's roles, device groups): every node drops what it cached. */
 const ACCESS_CHANNEL = 'fleetdesk_access_changed';
 
-export async function publishAccessChanged(pool: pg.Pool): Promise<void> {
-	await notify(pool, ACCESS_CHANNEL, { at: Date.now() });
+/** `from`: the node (or "cli") that changed it; that node has acted on it already. */
+export async function publishAccessChanged(pool: pg.Pool, from: string): Promise<void> {
+	await notify(pool, ACCESS_CHANNEL, { from });
 }
 
-export function listenAccessChanged(pool: pg.Pool, onEvent: () => void): Listener {
-	return listen(pool, ACCESS_CHANNEL, () => onEvent());
+/** Calls `onEvent` for changes made elsewhere than `self`. */
+export function listenAccessChanged(pool: pg.Pool, self: string, onEvent: () => void): Listener {
+	return listen(pool, ACCESS_CHANNEL, (msg) => {
+		if ((msg as { from?: unknown })?.from !== self) onEvent();
+	});
 }

@@ -115,10 +115,7 @@ export class Pipe {
 		this.openedAt = Date.now();
 		this.hostKeySha256 = driver.hostKeySha256;
 		this.setState('open', driver.description);
-		const early = this.typeAhead;
-		this.typeAhead = [];
-		this.typeAheadBytes = 0;
-		for (const d of early) driver.write(d);
+		for (const d of this.takeTypeAhead()) driver.write(d);
 		if (attempt.ended !== null) this.dropped(attempt.ended);
 	}
 
@@ -140,8 +137,7 @@ export class Pipe {
 	}
 
 	private retry(reason: string): void {
-		this.typeAhead = [];
-		this.typeAheadBytes = 0;
+		this.takeTypeAhead();
 		const { baseMs, capMs } = this.args.reconnect;
 		const delay = backoffDelay(this.attempt++, baseMs, capMs);
 		const secs = delay < 10_000 ? (delay / 1000).toFixed(1) : String(Math.round(delay / 1000));
@@ -156,8 +152,7 @@ export class Pipe {
 		this.timer = null;
 		const d = this.driver;
 		this.driver = null;
-		this.typeAhead = [];
-		this.typeAheadBytes = 0;
+		this.takeTypeAhead();
 		d?.close();
 		this.setState(state, message);
 	}
@@ -166,6 +161,14 @@ export class Pipe {
 	 * Input for the target. While it connects, input is kept (bounded) and written once it is open, so what was
 	 * typed right after a join is not lost; while it waits to retry, or past the bound, input is refused.
 	 */
+	/** The input kept while connecting, which is forgotten here. */
+	private takeTypeAhead(): Uint8Array[] {
+		const kept = this.typeAhead;
+		this.typeAhead = [];
+		this.typeAheadBytes = 0;
+		return kept;
+	}
+
 	write(data: Uint8Array): boolean {
 		if (this.driver) {
 			this.driver.write(data);

@@ -65,6 +65,8 @@ export class Link {
 	private readonly downHandlers: (() => void)[] = [];
 	/** The server's settings from the last accepted hello. */
 	settings: AgentSettings | null = null;
+	/** The last accepted hello asked for a new certificate (an administrator did). */
+	renewAsked = false;
 	/** Resolves when the link stops: normally (stop()) or fatally (revoked). */
 	readonly done: Promise<void>;
 	private finish!: (e?: Error) => void;
@@ -105,6 +107,33 @@ export class Link {
 		if (!this.ready || !this.socket) return false;
 		(this.socket.emit as (e: string, ...a: unknown[]) => void)(event, ...args);
 		return true;
+	}
+
+	/** Sends a request on the ready link and waits for its acknowledgement; rejects when not ready or on timeout. */
+	async request<E extends 'cert:renew'>(
+		event: E,
+		arg: Parameters<AgentToServerEvents[E]>[0],
+		timeoutMs = ACK_TIMEOUT_MS
+	): Promise<Parameters<Parameters<AgentToServerEvents[E]>[1]>[0]> {
+		const s = this.socket;
+		if (!this.ready || !s) throw new Error('the link is not ready');
+		return (
+			s.timeout(timeoutMs) as unknown as { emitWithAck(e: string, a: unknown): Promise<never> }
+		).emitWithAck(event, arg);
+	}
+
+	/** Drops the current connection and connects again at once (a new certificate takes effect this way). */
+	reconnectNow(): void {
+		if (this.stopped) return;
+		const old = this.socket;
+		this.socket = null;
+		this.setDown();
+		old?.removeAllListeners();
+		old?.disconnect();
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
+		this.attempt = 0;
+		this.connect();
 	}
 
 	/** Bytes the socket has queued but not yet written (backpressure for streaming modules). */
@@ -208,6 +237,7 @@ export class Link {
 						this.reportedDropped = this.outbox.dropped;
 					}
 					this.settings = ack.settings;
+					this.renewAsked = ack.renewCertificate === true;
 					for (const fn of this.readyHandlers) {
 						try {
 							fn(ack.settings);

@@ -12,6 +12,7 @@ import { runShowCommand } from './cli-show';
 import { MODULES } from './modules';
 import { startModules } from './modules/host';
 import { simulateCommand } from './simulate/cli';
+import { startCertRenewal } from './renew';
 
 const USAGE = `Usage: fleetdesk-agent <command>
 
@@ -86,11 +87,13 @@ async function run(dir: string, configFile?: string): Promise<number> {
 	log('info', `fleetdesk-agent ${AGENT_VERSION} starting as agent ${id.agentId} → ${id.server}`);
 	outbox.push('event', { level: 'info', message: `agent ${AGENT_VERSION} started` });
 	const modules = startModules(MODULES, { identity: id, cfg, log, outbox, link });
+	const renewal = startCertRenewal({ link, identity: id, log, outbox });
 
 	for (const sig of ['SIGINT', 'SIGTERM'] as const)
 		process.once(sig, () => {
 			log('info', `${sig}: stopping`);
 			modules.stop();
+			renewal.stop();
 			link.stop();
 		});
 

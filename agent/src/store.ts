@@ -26,6 +26,8 @@ export interface Identity extends IdentityInfo {
 	cert: string;
 	ca: string;
 	signingKey: string;
+	/** The key a certificate renewal replaced in this run: secrets sealed just before it still open. */
+	previousKey?: string;
 }
 
 export function defaultDir(): string {
@@ -39,9 +41,49 @@ export function hasIdentity(dir: string): boolean {
 /** Writes a file with mode 0600 atomically: a crash never leaves half a key behind. */
 function writePrivate(file: string, data: string): void {
 	const tmp = `${file}.${process.pid}.tmp`;
-	fs.writeFileSync(tmp, data, { mode: 0o600 });
-	fs.chmodSync(tmp, 0o600);
+	writeSynced(tmp, data);
 	fs.renameSync(tmp, file);
+}
+
+function writeSynced(file: string, data: string): void {
+	const fd = fs.openSync(file, 'w', 0o600);
+	try {
+		fs.writeFileSync(fd, data);
+		fs.fchmodSync(fd, 0o600);
+		fs.fsyncSync(fd);
+	} finally {
+		fs.closeSync(fd);
+	}
+}
+
+const NEXT = '.next';
+
+/**
+ * Replaces the key and certificate after a renewal, so that a crash at any point leaves a matching pair:
+ * both are written beside the old ones first, then the key and then the certificate are renamed over them.
+ * `finishReplacement` (run by loadIdentity) completes or discards a replacement a crash interrupted.
+ */
+export function replaceCertificate(dir: string, key: string, cert: string): void {
+	const k = path.join(dir, FILES.key);
+	const c = path.join(dir, FILES.cert);
+	writeSynced(c + NEXT, cert);
+	writeSynced(k + NEXT, key);
+	fs.renameSync(k + NEXT, k);
+	fs.renameSync(c + NEXT, c);
+}
+
+/**
+ * After a crash in replaceCertificate: a new key still beside the old one means nothing was replaced (the
+ * server accepts the old certificate until the new one is used), so the new pair is dropped; a new
+ * certificate alone means the key was already replaced, so the certificate follows.
+ */
+export function finishReplacement(dir: string): void {
+	const k = path.join(dir, FILES.key);
+	const c = path.join(dir, FILES.cert);
+	if (fs.existsSync(k + NEXT)) {
+		fs.rmSync(k + NEXT, { force: true });
+		fs.rmSync(c + NEXT, { force: true });
+	} else if (fs.existsSync(c + NEXT)) fs.renameSync(c + NEXT, c);
 }
 
 export function saveIdentity(dir: string, id: Omit<Identity, 'dir'>): void {
@@ -66,6 +108,7 @@ export function loadIdentity(dir: string): Identity {
 		throw new Error(
 			`${dir} holds no agent identity: enrol first with \`fleetdesk-agent enroll --server URL --token TOKEN\`.`
 		);
+	finishReplacement(dir);
 	const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
 	const keyMode = fs.statSync(path.join(dir, FILES.key)).mode & 0o077;
 	if (keyMode)

@@ -119,6 +119,14 @@ test('a token made in the Fleet app enrols a real agent, which shows live, repor
 	await win.getByRole('tab', { name: 'Certificate' }).click();
 	await expect(win.getByTestId('certificate')).toContainText('valid');
 	await shot(page, 'fleet-certificate-1280x800');
+	// Renewal: a new key pair and certificate for the same agent, which reconnects with it.
+	const serial = win.getByTestId('cert-serial');
+	const oldSerial = (await serial.textContent())!.trim();
+	await win.getByRole('button', { name: 'Renew certificate now' }).click();
+	await expect(win.getByRole('status')).toContainText('Asked');
+	await expect(serial).not.toHaveText(oldSerial, { timeout: 15_000 });
+	await expect(win.getByTestId('renew-pending')).toHaveCount(0);
+	await shot(page, 'fleet-certificate-renewed-1280x800');
 	await win.getByRole('button', { name: 'Revoke this agent…' }).click();
 	await page.getByRole('dialog', { name: 'Revoke agent' }).getByRole('button', { name: 'Revoke' }).click();
 	await expect(win.getByTestId('certificate')).toContainText('revoked');

@@ -1,6 +1,7 @@
 // The running link with real agent processes over mutual TLS: online/offline, one connection per identity,
 // refused messages, exactly-once reports across a server restart, revocation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Socket } from 'socket.io-client';
@@ -21,6 +22,17 @@ import {
 	tempDir,
 	until
 } from '../helpers/agents';
+import { EC_ALG, exportPkcs8, generateEcKeys, pkcs8Pem, x509 } from '../../src/server/agents/x509';
+
+/** A PKCS#10 request for a new P-256 key, as an agent sends it to renew. */
+async function newCsr(keys?: CryptoKeyPair): Promise<string> {
+	const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+		name: 'CN=renewal-test',
+		keys: keys ?? (await generateEcKeys()),
+		signingAlgorithm: EC_ALG
+	});
+	return csr.toString('pem');
+}
 
 describe('the agent link, without a server', () => {
 	it('backs off exponentially with full jitter, capped', () => {
@@ -265,6 +277,114 @@ describe.each(await dbKinds())('agent link on %s', (kind) => {
 			action: 'agent.revoke'
 		});
 		expect(audit.map((e) => e.targetId).sort()).toEqual([A.agentId, C.agentId].sort());
+	});
+
+	it('renews its certificate with a new key pair when asked (desktop or CLI, online or not); the identity stays and the old certificate is retired', async () => {
+		const A = await enrolled();
+		type Detail = { certSerial: string; certFingerprint: string; certRenewRequestedAt: string | null };
+		const detail = (id: string) => call<Detail>('agents.get', { id });
+		const before = await detail(A.agentId);
+
+		// The server renews only when due or asked: a request on a fresh certificate is refused and audited.
+		const raw = await rawLink(server.agentPort, A);
+		try {
+			expect(await raw.timeout(5000).emitWithAck('cert:renew', { csr: await newCsr() })).toEqual({
+				ok: false,
+				error: expect.stringMatching(/not due for renewal/)
+			});
+			expect(await raw.timeout(5000).emitWithAck('cert:renew', { csr: 42 })).toEqual({
+				ok: false,
+				error: 'The renewal request is malformed.'
+			});
+		} finally {
+			raw.close();
+		}
+		expect((await detail(A.agentId)).certSerial).toBe(before.certSerial);
+
+		// Asked from the desktop while online: a new key, a new certificate for the same agent id, a reconnect.
+		const a = run(A.dir);
+		await online(A.agentId);
+		const mark = a.output().length;
+		await call('agents.renewCertificate', { id: A.agentId }, 'mutation');
+		await a.waitFor(/new agent certificate stored/, 10_000, mark);
+		await a.waitFor(/link ready/, 10_000, mark);
+		const after = await detail(A.agentId);
+		expect(after.certSerial).not.toBe(before.certSerial);
+		expect(after.certRenewRequestedAt).toBeNull();
+		const files = agentFiles(A.dir);
+		expect(files.agentId).toBe(A.agentId);
+		expect(files.key).not.toBe(A.key);
+		expect(files.cert).not.toBe(A.cert);
+		expect(new crypto.X509Certificate(files.cert).fingerprint256).toBe(after.certFingerprint);
+		expect(new crypto.X509Certificate(files.cert).subjectAltName).toContain(A.agentId);
+		expect(fs.readdirSync(A.dir).filter((f) => f.endsWith('.next'))).toEqual([]);
+		await online(A.agentId);
+		// Once the new certificate was used, the old one is refused.
+		const old = await rawLink(server.agentPort, A).then(
+			(s) => (s.close(), null),
+			(e: Error & { data?: { code: string } }) => e
+		);
+		expect(old?.data?.code).toBe('unknown-agent');
+		await until(async () =>
+			(await events(A.agentId)).some((e) =>
+				/certificate renewed \(asked by an administrator\)/.test(e.message)
+			)
+		);
+
+		// Asked with the CLI while the agent is stopped: it renews as soon as it connects again.
+		await a.stop();
+		await online(A.agentId, false);
+		const r = await cli(['agent', 'renew', A.agentId], env);
+		expect(r.stderr).toBe('');
+		expect(r.stdout).toContain(`Asked agent ${A.agentId}`);
+		expect((await detail(A.agentId)).certRenewRequestedAt).not.toBeNull();
+		const a2 = run(A.dir);
+		await a2.waitFor(/new agent certificate stored/, 15_000);
+		await until(async () => (await detail(A.agentId)).certRenewRequestedAt === null);
+		await online(A.agentId);
+		const third = await detail(A.agentId);
+		expect(third.certSerial).not.toBe(after.certSerial);
+		expect(new crypto.X509Certificate(agentFiles(A.dir).cert).fingerprint256).toBe(third.certFingerprint);
+
+		const audit = await call<{ action: string; targetId: string }[]>('audit.list', {
+			targetType: 'agent',
+			limit: 500
+		});
+		const actions = audit.filter((e) => e.targetId === A.agentId).map((e) => e.action);
+		expect(actions.filter((x) => x === 'agent.cert-renew')).toHaveLength(2);
+		expect(actions.filter((x) => x === 'agent.cert-renew-request')).toHaveLength(2);
+		expect(actions).toContain('agent.cert-renew-refused');
+	});
+
+	it('still takes the old certificate when the agent never stored the new one, until the new one is used', async () => {
+		const B = await enrolled();
+		await call('agents.renewCertificate', { id: B.agentId }, 'mutation');
+		// The agent "crashes" after the server issued the certificate: it never stores it.
+		const keys = await generateEcKeys();
+		const raw = await rawLink(server.agentPort, B);
+		let issued: { ok: boolean; certificate?: string };
+		try {
+			issued = await raw.timeout(5000).emitWithAck('cert:renew', { csr: await newCsr(keys) });
+		} finally {
+			raw.close();
+		}
+		expect(issued.ok).toBe(true);
+		await online(B.agentId, false);
+		// The old certificate still gets in (the agent starts again with what it has on disk) …
+		const again = await rawLink(server.agentPort, B);
+		again.close();
+		await online(B.agentId, false);
+		// … the new one gets in, and from then on the old one is refused.
+		const keyPem = pkcs8Pem(await exportPkcs8(keys.privateKey));
+		const fresh = await until(() =>
+			rawLink(server.agentPort, { ca: B.ca, cert: issued.certificate!, key: keyPem }).catch(() => null)
+		);
+		fresh.close();
+		const old = await rawLink(server.agentPort, B).then(
+			(s) => (s.close(), null),
+			(e: Error & { data?: { code: string } }) => e
+		);
+		expect(old?.data?.code).toBe('unknown-agent');
 	});
 });
 

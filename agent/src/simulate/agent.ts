@@ -9,6 +9,7 @@ import { tasksModule } from '../modules/tasks';
 import { createMetricsModule } from '../modules/metrics';
 import type { AgentModule } from '../modules/types';
 import type { Identity } from '../store';
+import { startCertRenewal, type CertRenewal } from '../renew';
 import { AGENT_VERSION } from '../version';
 import { simInventoryModule } from './inventory';
 import { profileSampler } from './metrics';
@@ -35,6 +36,8 @@ export class VirtualAgent {
 	readonly link: Link;
 	private readonly identity: Identity;
 	private modules: ModuleHost | null = null;
+	private renewal: CertRenewal | null = null;
+	private readonly storeDir: string;
 	state: AgentState = 'running';
 	/** When the link first became ready (ms since epoch). */
 	firstReadyAt: number | null = null;
@@ -51,6 +54,7 @@ export class VirtualAgent {
 		this.outbox = new CountingOutbox(cfg.buffer.maxMessages, cfg.buffer.maxBytes);
 		// dir '' : the task module keeps nonces in memory; thousands of agents must not write files per task.
 		this.identity = { ...identity, dir: '' };
+		this.storeDir = identity.dir;
 		this.link = new Link(this.identity, cfg, this.outbox, log, {
 			hostname: profile.hostname,
 			os: profile.os
@@ -86,6 +90,13 @@ export class VirtualAgent {
 			outbox: this.outbox,
 			link: this.link
 		});
+		this.renewal = startCertRenewal({
+			link: this.link,
+			identity: this.identity,
+			log: this.log,
+			outbox: this.outbox,
+			storeDir: this.storeDir
+		});
 		this.link.start();
 	}
 
@@ -96,6 +107,7 @@ export class VirtualAgent {
 
 	stop(): void {
 		this.modules?.stop();
+		this.renewal?.stop();
 		this.link.stop();
 	}
 }

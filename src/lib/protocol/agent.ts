@@ -112,6 +112,8 @@ export type HelloAck =
 			serverTime: string;
 			maxMessageBytes: number;
 			settings: AgentSettings;
+			/** An administrator asked for a new certificate: renew it now (see `cert:renew`). */
+			renewCertificate?: boolean;
 	  }
 	| { ok: false; error: string };
 
@@ -162,11 +164,36 @@ export type ReportEnvelope = z.infer<typeof reportEnvelope>;
 /** `retry`: the server failed (try again later); otherwise the report was refused and will never be accepted. */
 export type ReportAck = { ok: true; duplicate: boolean } | { ok: false; error: string; retry: boolean };
 
+// ------------------------------------------------------------------ certificate renewal
+
+/**
+ * An agent renews its client certificate over its live link, with a new key pair, when a third of the
+ * certificate's life is left (or when an administrator asks). The identity (agent id) stays; the old
+ * certificate is accepted only until the agent connects with the new one.
+ */
+export const certRenewRequest = z.object({
+	/** PKCS#10 request for a new ECDSA P-256 key, PEM. */
+	csr: z.string().max(8000)
+});
+export type CertRenewRequest = z.infer<typeof certRenewRequest>;
+export type CertRenewAck = { ok: true; certificate: string } | { ok: false; error: string };
+
+/** The part of its certificate's life (0–1) left when an agent renews it on its own. */
+export const CERT_RENEW_AT_REMAINING = 1 / 3;
+
+/** True when a certificate valid from `notBefore` to `notAfter` should be renewed at `now`. */
+export function certRenewalDue(notBefore: Date, notAfter: Date, now = new Date()): boolean {
+	const life = notAfter.getTime() - notBefore.getTime();
+	return life <= 0 || notAfter.getTime() - now.getTime() <= life * CERT_RENEW_AT_REMAINING;
+}
+
 /** Agent → server events on /agent (consoles and logs add theirs in their own protocol files). */
 export interface AgentToServerEvents extends ConsoleAgentToServerEvents, LogsAgentToServerEvents {
 	hello: (m: HelloMessage, ack: (a: HelloAck) => void) => void;
 	heartbeat: (m: HeartbeatMessage) => void;
 	report: (r: ReportEnvelope, ack: (a: ReportAck) => void) => void;
+	/** A new certificate for a new key; the agent reconnects with it at once. */
+	'cert:renew': (m: CertRenewRequest, ack: (a: CertRenewAck) => void) => void;
 }
 
 /** Server → agent events on /agent. */
@@ -180,6 +207,8 @@ export interface ServerToAgentEvents extends ConsoleServerToAgentEvents, LogsSer
 	task: (t: SignedTask, ack: (a: TaskDeliveryAck) => void) => void;
 	/** The server has no base for inventory deltas from this agent: send a full inventory next time. */
 	'inventory:full': () => void;
+	/** An administrator asked for a new certificate now (not waiting for the last third of its life). */
+	'cert:renew-now': () => void;
 }
 
 export type TaskDeliveryAck = { accepted: true } | { accepted: false; reason: string };

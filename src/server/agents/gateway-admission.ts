@@ -3,7 +3,7 @@
 // enrolled, non-revoked agent, and a lease that no other live link holds.
 import crypto from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { agents } from '../db/schema';
 import type { LinkRefusal } from '../../lib/protocol/agent';
@@ -16,7 +16,7 @@ const MAX_CONCURRENT_CHECKS = 32;
 
 export type Identify = (
 	tls: TLSSocket
-) => Promise<{ agent: typeof agents.$inferSelect } | (LinkRefusal & { why: string })>;
+) => Promise<{ agent: typeof agents.$inferSelect; fingerprint: string } | (LinkRefusal & { why: string })>;
 
 /** The enrolled, non-revoked agent a verified client certificate belongs to, or why there is none. */
 export function identifier(db: Db): Identify {
@@ -30,13 +30,20 @@ export function identifier(db: Db): Identify {
 		const id = agentIdOf(peer);
 		if (!id) return { code: 'unknown-agent', why: 'the client certificate names no agent' };
 		const [a] = await db.select().from(agents).where(eq(agents.id, id));
-		if (!a || a.certFingerprint !== peer.fingerprint256)
+		const fp = peer.fingerprint256;
+		// The certificate a renewal replaced stays good until the agent first shows the new one.
+		if (!a || (a.certFingerprint !== fp && a.prevCertFingerprint !== fp))
 			return {
 				code: 'unknown-agent',
 				why: `agent ${id} is not enrolled here, or its certificate was replaced`
 			};
 		if (a.revokedAt) return { code: 'revoked', why: `agent ${id} (${a.hostname}) is revoked` };
-		return { agent: a };
+		if (a.prevCertFingerprint && fp === a.certFingerprint)
+			await db
+				.update(agents)
+				.set({ prevCertFingerprint: null })
+				.where(and(eq(agents.id, id), eq(agents.certFingerprint, fp)));
+		return { agent: a, fingerprint: fp };
 	};
 }
 
@@ -77,7 +84,13 @@ export function admitLinks(
 					`agent ${a.id} (${a.hostname}) already has a live connection (node ${a.connectedNode ?? '?'})`,
 					'This agent already has a live connection: a second one with the same identity is refused.'
 				);
-			socket.data = { agentId: a.id, connId, hostname: a.hostname, deviceId: a.deviceId };
+			socket.data = {
+				agentId: a.id,
+				connId,
+				hostname: a.hostname,
+				deviceId: a.deviceId,
+				certFingerprint: who.fingerprint
+			};
 			next();
 		} catch (e) {
 			console.error('agent gateway: identity check failed:', e);

@@ -30,6 +30,7 @@ import '../inventory/report-handler';
 // Modules with their own link events (registered before the first link).
 import '../consoles/link';
 import '../logs/link';
+import './renew';
 import { startInventoryWorker } from '../inventory/worker';
 
 const TASK_SWEEP_MS = 30_000;
@@ -39,6 +40,8 @@ export interface LinkData {
 	connId: string;
 	hostname: string;
 	deviceId: number | null;
+	/** SHA-256 fingerprint of the client certificate this link presented. */
+	certFingerprint: string;
 }
 
 export type AgentNamespace = Namespace<
@@ -173,6 +176,7 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	}
 	function onLinkCommand(c: AgentLinkCommand): void {
 		if (c.type === 'deliver') deliver(c.agentId);
+		else if (c.type === 'renew') local.get(c.agentId)?.emit('cert:renew-now');
 		else disconnectLocal(c.agentId, c.reason);
 	}
 

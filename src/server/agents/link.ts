@@ -96,13 +96,14 @@ export function handleLink(socket: AgentSocket, deps: LinkDeps): void {
 				.update(agents)
 				.set({ agentVersion: p.data.agentVersion, os: p.data.os, droppedReports: p.data.dropped })
 				.where(eq(agents.id, d.agentId))
-				.returning({ lastSeq: agents.lastSeq });
+				.returning({ lastSeq: agents.lastSeq, renewAsked: agents.certRenewRequestedAt });
 			ack({
 				ok: true,
 				lastSeq: row?.lastSeq ?? 0,
 				serverTime: new Date().toISOString(),
 				maxMessageBytes: MAX_AGENT_MESSAGE_BYTES,
-				settings: deps.settings
+				settings: deps.settings,
+				...(row?.renewAsked ? { renewCertificate: true } : {})
 			});
 			deps.deliver(d.agentId);
 		} catch (e) {

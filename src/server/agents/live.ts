@@ -7,9 +7,11 @@ import { hasRuntime, runtime } from '../runtime';
 
 const CHANNEL = 'fleetdesk_agents';
 
-/** Disconnect a revoked agent now; deliver an agent's queued tasks now. */
+/** Disconnect a revoked agent now; deliver an agent's queued tasks now; ask an agent to renew its certificate. */
 export type AgentLinkCommand =
-	{ type: 'disconnect'; agentId: string; reason: string } | { type: 'deliver'; agentId: string };
+	| { type: 'disconnect'; agentId: string; reason: string }
+	| { type: 'deliver'; agentId: string }
+	| { type: 'renew'; agentId: string };
 
 type Local = (c: AgentLinkCommand) => void;
 const KEY = Symbol.for('fleetdesk.agentLink');
@@ -31,7 +33,10 @@ export async function sendAgentLinkCommand(c: AgentLinkCommand): Promise<void> {
 export function listenAgentLinkCommands(pool: pg.Pool, onCommand: Local): Listener {
 	return listen(pool, CHANNEL, (msg) => {
 		const cmd = msg as AgentLinkCommand;
-		if ((cmd?.type === 'disconnect' || cmd?.type === 'deliver') && typeof cmd.agentId === 'string')
+		if (
+			(cmd?.type === 'disconnect' || cmd?.type === 'deliver' || cmd?.type === 'renew') &&
+			typeof cmd.agentId === 'string'
+		)
 			onCommand(cmd);
 	});
 }

@@ -87,3 +87,25 @@ export async function revokeAgent(db: Db, actor: Actor, id: string): Promise<Age
 	});
 	return row;
 }
+
+/** Asks the agent for a new certificate now: marked in the database, and its node tells it if it is online. */
+export async function requestCertRenewal(db: Db, actor: Actor, id: string): Promise<AgentRow> {
+	const a = await getAgent(db, id);
+	if (a.revokedAt)
+		throw new UserError(`Agent ${id} (${a.hostname}) is revoked: enrol the host again.`, 'CONFLICT');
+	const [row] = await db
+		.update(agents)
+		.set({ certRenewRequestedAt: new Date() })
+		.where(and(eq(agents.id, id), isNull(agents.revokedAt)))
+		.returning();
+	if (!row) throw new UserError(`Agent ${id} (${a.hostname}) is revoked: enrol the host again.`, 'CONFLICT');
+	await audit(db, actor, {
+		action: 'agent.cert-renew-request',
+		targetType: 'agent',
+		targetId: id,
+		targetName: a.hostname,
+		before: { certSerial: a.certSerial, certNotAfter: a.certNotAfter.toISOString() }
+	});
+	await sendAgentLinkCommand({ type: 'renew', agentId: id });
+	return row;
+}

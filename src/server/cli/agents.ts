@@ -10,7 +10,7 @@ import { UserError } from '../errors';
 import { readableZodError } from '../trpc/trpc';
 import { runtime } from '../runtime';
 import { createJoinToken, listJoinTokens, parseTtl, revokeJoinToken } from '../agents/tokens';
-import { listAgents, revokeAgent } from '../agents/registry';
+import { listAgents, requestCertRenewal, revokeAgent } from '../agents/registry';
 import type { CliResult } from './commands';
 
 export const AGENTS_USAGE = `  token create --group GROUP --ttl 1h [--uses N] [--note TEXT]
@@ -19,7 +19,9 @@ export const AGENTS_USAGE = `  token create --group GROUP --ttl 1h [--uses N] [-
   token list                     list join tokens and their state (never the secret)
   token revoke ID                stop a join token from enrolling anything more
   agent list                     list enrolled agents, online or not
-  agent revoke ID                revoke an agent: disconnected within a second and refused from then on`;
+  agent revoke ID                revoke an agent: disconnected within a second and refused from then on
+  agent renew ID                 ask an agent for a new certificate (new key pair) now; it renews on its
+                                 own when a third of its certificate's life is left`;
 
 const OPTIONS = {
 	group: { type: 'string' },
@@ -114,6 +116,15 @@ export async function runAgentsCommand(db: Db, actor: Actor, argv: string[]): Pr
 				const a = await revokeAgent(db, actor, arg);
 				out.push(
 					`Revoked agent ${a.id} (${a.hostname}): it is disconnected and will be refused from now on.\n`
+				);
+				break;
+			}
+			case 'agent renew': {
+				if (!arg)
+					throw new UserError('Name the agent: `fleetdesk agent renew ID` (see `fleetdesk agent list`).');
+				const a = await requestCertRenewal(db, actor, arg);
+				out.push(
+					`Asked agent ${a.id} (${a.hostname}) for a new certificate: it renews now if online, else when it next connects.\n`
 				);
 				break;
 			}

@@ -83,7 +83,16 @@ export class PipeManager {
 				`This agent already runs ${live} console pipes (consoles.maxPipes): close one or raise the limit.`
 			);
 		let secret: SecretPlaintext | undefined;
-		if (args.secret) secret = await openSecret(this.ctx.identity.key, args.pipeId, args.secret);
+		if (args.secret) {
+			const id = this.ctx.identity;
+			try {
+				secret = await openSecret(id.key, args.pipeId, args.secret);
+			} catch (e) {
+				// Sealed for the key a certificate renewal just replaced (the task was signed before it).
+				if (!id.previousKey) throw e;
+				secret = await openSecret(id.previousKey, args.pipeId, args.secret);
+			}
+		}
 		if (replaced) replaced.finish('closed', 'replaced by a new pipe for this console');
 
 		const pipe = new Pipe(args, {

@@ -59,6 +59,15 @@ export const agents = pgTable(
 		certSerial: text('cert_serial').notNull(),
 		certFingerprint: text('cert_fingerprint').notNull(),
 		certNotAfter: timestamp('cert_not_after', { withTimezone: true }).notNull(),
+		/** When the current certificate was issued (enrolment or the last renewal); null: at enrolment. */
+		certIssuedAt: timestamp('cert_issued_at', { withTimezone: true }),
+		/**
+		 * The certificate replaced by the last renewal, still accepted until the agent first connects with the
+		 * new one (a crash between the server issuing and the agent storing it must not lock the agent out).
+		 */
+		prevCertFingerprint: text('prev_cert_fingerprint'),
+		/** An administrator asked for a new certificate; cleared when the agent renews. */
+		certRenewRequestedAt: timestamp('cert_renew_requested_at', { withTimezone: true }),
 		/** The client certificate (PEM): console credentials are sealed to its key. Null for agents enrolled before. */
 		certificate: text('certificate'),
 		agentVersion: text('agent_version').notNull().default(''),

@@ -3,7 +3,7 @@ import { desc, eq } from 'drizzle-orm';
 import { procedure, router } from '../trpc';
 import { runtime } from '../../runtime';
 import { agentEvents } from '../../db/schema';
-import { getAgent, listAgents, revokeAgent } from '../../agents/registry';
+import { getAgent, listAgents, requestCertRenewal, revokeAgent } from '../../agents/registry';
 import { createJoinToken, createJoinTokenInput, listJoinTokens, revokeJoinToken } from '../../agents/tokens';
 
 const agentId = z.object({ id: z.uuid('That is not an agent id') });
@@ -32,6 +32,8 @@ export const agentsRouter = router({
 				certSerial: a.certSerial,
 				certFingerprint: a.certFingerprint,
 				certNotAfter: a.certNotAfter,
+				certIssuedAt: a.certIssuedAt ?? a.enrolledAt,
+				certRenewRequestedAt: a.certRenewRequestedAt,
 				lastSeq: a.lastSeq,
 				droppedReports: a.droppedReports
 			};
@@ -51,6 +53,12 @@ export const agentsRouter = router({
 		.mutation(async ({ ctx, input }) => {
 			const a = await revokeAgent(ctx.db, ctx.actor, input.id);
 			return { id: a.id, revokedAt: a.revokedAt };
+		}),
+	renewCertificate: procedure('agents.manage')
+		.input(agentId)
+		.mutation(async ({ ctx, input }) => {
+			const a = await requestCertRenewal(ctx.db, ctx.actor, input.id);
+			return { id: a.id, certRenewRequestedAt: a.certRenewRequestedAt };
 		}),
 	tokens: router({
 		list: procedure('agents.read').query(({ ctx }) => listJoinTokens(ctx.db)),

@@ -153,10 +153,21 @@ test('a syslog forwarder made in the Logs app connects and records arrive; reten
 	// HTTPS: a token with a scheme is fine, anything that could break the header is refused at the field
 	await form.getByLabel('Sends to').selectOption('https');
 	await form.getByLabel('URL').fill('https://127.0.0.1:1/services/collector');
-	await form.getByLabel('Token').fill('Splunk two words');
+	await form.getByLabel('Token', { exact: true }).fill('Splunk two words');
 	await form.getByRole('button', { name: 'Create forwarder' }).tap();
 	await expect(form.getByText(/scheme and credentials separated by one space/)).toBeVisible();
-	await expect(form.getByLabel('Token')).toHaveAttribute('aria-invalid', 'true');
+	await expect(form.getByLabel('Token', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+	// More headers, one "Name: value" per line: a line without a colon, then a header the server refuses
+	await form.getByLabel('Token', { exact: true }).fill('Splunk 9f2c-hec');
+	const headers = form.getByLabel('More headers (optional)');
+	await headers.fill('X-Scope-OrgID ops');
+	await form.getByRole('button', { name: 'Create forwarder' }).tap();
+	await expect(form.getByText('Line 1: write a header as "Name: value".')).toBeVisible();
+	await expect(headers).toHaveAttribute('aria-invalid', 'true');
+	await headers.fill('X-Scope-OrgID: ops\nContent-Length: 5');
+	await form.getByRole('button', { name: 'Create forwarder' }).tap();
+	await expect(form.getByText(/Fleetdesk sets this header itself/)).toBeVisible();
+	await expect(headers).toHaveAttribute('aria-invalid', 'true');
 	await page.screenshot({ path: `${SHOTS}/forwarder-form-https-768x1024.png` });
 	await form.getByLabel('Sends to').selectOption('syslog-tcp');
 	await form.getByLabel('Host').fill('127.0.0.1');

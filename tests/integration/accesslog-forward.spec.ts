@@ -4,6 +4,7 @@
 // cursor with nothing missing. Two nodes: one forwards at a time, the other takes over when it stops.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import type http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -272,12 +273,14 @@ describe.each(await dbKinds())('access-log forwarding on %s', (kind) => {
 	it('posts JSON batches over HTTPS with the token, retrying until accepted', async () => {
 		const got: { seq: number; data: string }[] = [];
 		let auth = '';
+		let seen: http.IncomingHttpHeaders = {};
 		let refuse = 2;
 		const server = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
 			const parts: Buffer[] = [];
 			req.on('data', (c) => parts.push(c));
 			req.on('end', () => {
 				auth = req.headers.authorization ?? '';
+				seen = req.headers;
 				if (refuse-- > 0) return void res.writeHead(503).end();
 				got.push(
 					...(JSON.parse(Buffer.concat(parts).toString()) as { records: { seq: number; data: string }[] })
@@ -314,6 +317,65 @@ describe.each(await dbKinds())('access-log forwarding on %s', (kind) => {
 		for (const bad of ['Splunk two words', 'x\r\nX-Evil: 1', 'Bearer\ttab'])
 			await expect(caller.accessLogs.forwarders.update({ id: f.id, patch: { token: bad } })).rejects.toThrow(
 				/scheme and credentials separated by one space/
+			);
+		// The token in the endpoint's own header (Datadog's DD-API-KEY), as it is, and more headers beside it
+		const g = await caller.accessLogs.forwarders.update({
+			id: f.id,
+			patch: {
+				token: 'dd-key-42',
+				tokenHeader: 'DD-API-KEY',
+				headers: [
+					{ name: 'X-Scope-OrgID', value: 'ops team' },
+					{ name: 'X-Source', value: 'fleetdesk' }
+				]
+			}
+		});
+		expect(g).toMatchObject({
+			tokenHeader: 'DD-API-KEY',
+			headers: [{ name: 'X-Scope-OrgID' }, { name: 'X-Source' }]
+		});
+		await until('HTTPS delivery with the token in its own header', async () => {
+			await write(1);
+			return seen['dd-api-key'] === 'dd-key-42';
+		});
+		expect(seen).toMatchObject({
+			'x-scope-orgid': 'ops team',
+			'x-source': 'fleetdesk',
+			'content-type': 'application/json'
+		});
+		expect(seen.authorization).toBeUndefined();
+		// Headers the forwarder sets, that would split the request, twice, or in the token's place are refused
+		const refused: [unknown, RegExp][] = [
+			[
+				{ headers: [{ name: 'Content-Length', value: '0' }] },
+				/headers.0.name: Fleetdesk sets this header itself/
+			],
+			[{ headers: [{ name: 'Host', value: 'evil' }] }, /sets this header itself/],
+			[
+				{ headers: [{ name: 'X-A', value: 'ok\r\nX-Evil: 1' }] },
+				/headers.0.value: A header value is one line/
+			],
+			[{ headers: [{ name: 'X A', value: '1' }] }, /letters, digits and - only/],
+			[{ headers: [{ name: 'Authorization', value: 'Basic x' }] }, /in the token field/],
+			[
+				{
+					headers: [
+						{ name: 'X-A', value: '1' },
+						{ name: 'x-a', value: '2' }
+					]
+				},
+				/named twice/
+			],
+			[{ headers: [{ name: 'dd-api-key', value: '1' }] }, /DD-API-KEY carries the token/],
+			[{ tokenHeader: 'Content-Type' }, /tokenHeader: Fleetdesk sets this header itself/],
+			[
+				{ kind: 'syslog-tcp', host: '127.0.0.1', port: 601, url: null },
+				/Headers apply to HTTPS forwarders only/
+			]
+		];
+		for (const [patch, why] of refused)
+			await expect(caller.accessLogs.forwarders.update({ id: f.id, patch: patch as never })).rejects.toThrow(
+				why
 			);
 		await h.stop();
 		server.close();

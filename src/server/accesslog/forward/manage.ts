@@ -37,6 +37,44 @@ function validCa(pem: string): boolean {
 
 /** A token (no spaces), or "Scheme credentials": nothing that could end the header or add another. */
 const AUTHORIZATION = /^(?:[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* )?[\x21-\x7e]+$/;
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** Headers the forwarder sets itself, or that would change how the request is framed or routed. */
+const RESERVED_HEADERS = new Set([
+	'host',
+	'content-length',
+	'content-type',
+	'transfer-encoding',
+	'connection',
+	'keep-alive',
+	'upgrade',
+	'te',
+	'trailer',
+	'expect',
+	'proxy-authorization',
+	'proxy-connection'
+]);
+const MAX_HEADERS = 20;
+
+const headerName = z
+	.string()
+	.trim()
+	.min(1, 'A header needs a name')
+	.max(100, 'A header name is at most 100 characters')
+	.regex(HEADER_NAME, 'A header name has letters, digits and - only (no spaces or colons)')
+	.refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), {
+		message: 'Fleetdesk sets this header itself (Host, Content-Type, Content-Length, …): choose another name'
+	});
+const header = z.object({
+	name: headerName.refine((n) => n.toLowerCase() !== 'authorization', {
+		message: 'Put the Authorization header in the token field (it is kept sealed)'
+	}),
+	value: z
+		.string()
+		.trim()
+		.max(2000, 'A header value is at most 2000 characters')
+		.regex(/^[\x20-\x7e]*$/, 'A header value is one line of printable ASCII')
+});
 
 export const forwarderFields = z.object({
 	name: z.string().trim().min(1, 'Give the forwarder a name').max(100, 'A name is at most 100 characters'),
@@ -66,6 +104,16 @@ export const forwarderFields = z.object({
 			'Give a token, or a scheme and credentials separated by one space (e.g. "Splunk 1234-abcd")'
 		)
 		.nullish(),
+	/** HTTPS: the header that carries the token, e.g. DD-API-KEY or X-API-Key; null: Authorization. */
+	tokenHeader: headerName.nullish(),
+	/** HTTPS: more headers, e.g. X-Scope-OrgID for a Grafana Loki tenant; not secret (use the token for that). */
+	headers: z
+		.array(header)
+		.max(MAX_HEADERS, `At most ${MAX_HEADERS} headers`)
+		.refine((hs) => new Set(hs.map((h) => h.name.toLowerCase())).size === hs.length, {
+			message: 'A header is named twice'
+		})
+		.optional(),
 	facility: z.number().int().min(0).max(23, 'The syslog facility is 0–23'),
 	maxMessageBytes: z
 		.number()
@@ -91,8 +139,20 @@ function fieldError(field: string, message: string): never {
 	throw new UserError(`${field}: ${message}`);
 }
 
-function checkTarget(f: { kind: string; host?: string | null; port?: number | null; url?: string | null }) {
+function checkTarget(f: {
+	kind: string;
+	host?: string | null;
+	port?: number | null;
+	url?: string | null;
+	tokenHeader?: string | null;
+	headers?: { name: string }[] | null;
+}) {
 	if (f.kind === 'https' && !f.url) fieldError('url', 'An HTTPS forwarder needs a URL (https://…)');
+	if (f.kind !== 'https' && (f.headers?.length || f.tokenHeader))
+		fieldError(f.headers?.length ? 'headers' : 'tokenHeader', 'Headers apply to HTTPS forwarders only');
+	const tokenHeader = f.tokenHeader?.toLowerCase();
+	if (tokenHeader && f.headers?.some((h) => h.name.toLowerCase() === tokenHeader))
+		fieldError('headers', `${f.tokenHeader} carries the token, so it cannot be set here too`);
 	if (f.kind !== 'https' && !f.host) fieldError('host', 'A syslog forwarder needs a host');
 	if (f.kind !== 'https' && !f.port)
 		fieldError('port', 'A syslog forwarder needs a port (e.g. 6514 for TLS, 601 for TCP)');
@@ -129,6 +189,8 @@ function view(r: Row, p: Pending) {
 		caPem: r.caPem,
 		serverName: r.serverName,
 		hasToken: !!r.token,
+		tokenHeader: r.tokenHeader,
+		headers: r.headers,
 		facility: r.facility,
 		maxMessageBytes: r.maxMessageBytes,
 		enabled: r.enabled,
@@ -318,6 +380,8 @@ export async function testForwarder(
 		caPem: t.caPem ?? null,
 		serverName: t.serverName ?? null,
 		token,
+		tokenHeader: t.tokenHeader ?? null,
+		headers: t.headers ?? [],
 		facility: t.facility ?? 10,
 		maxMessageBytes: t.maxMessageBytes ?? 8192
 	});

@@ -41,7 +41,7 @@ export function startAccessLogForwarding(db: Db, options: ForwardingOptions): Fo
 					or lease_until < now()) then $1 else lease_node end,
 				lease_until = case when enabled and (lease_node = $1 or lease_until is null or lease_until < now())
 					then now() + make_interval(secs => $2) else lease_until end
-			returning id, name, kind, host, port, url, ca_pem, server_name, token, facility, max_message_bytes, enabled, updated_at,
+			returning id, name, kind, host, port, url, ca_pem, server_name, token, token_header, headers, facility, max_message_bytes, enabled, updated_at,
 				(enabled and lease_node = $1) as held`,
 			[opts.nodeId, opts.leaseMs / 1000]
 		);

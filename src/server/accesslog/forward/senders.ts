@@ -14,6 +14,10 @@ export interface ForwarderTarget {
 	caPem: string | null;
 	serverName: string | null;
 	token: string | null;
+	/** https: the header that carries the token (null: Authorization). */
+	tokenHeader?: string | null;
+	/** https: more headers, sent as they are. */
+	headers?: { name: string; value: string }[];
 	facility: number;
 	maxMessageBytes: number;
 }
@@ -125,6 +129,19 @@ export function authorization(token: string): string {
 	return token.includes(' ') ? token : `Bearer ${token}`;
 }
 
+/** The request headers of an HTTPS forwarder: its own headers, then the token in its header. */
+export function httpsHeaders(
+	t: Pick<ForwarderTarget, 'token' | 'tokenHeader' | 'headers'>
+): Record<string, string> {
+	const h: Record<string, string> = {};
+	for (const { name, value } of t.headers ?? []) h[name.toLowerCase()] = value;
+	if (t.token) {
+		const name = (t.tokenHeader ?? 'authorization').toLowerCase();
+		h[name] = name === 'authorization' ? authorization(t.token) : t.token;
+	}
+	return h;
+}
+
 class HttpsSender implements Sender {
 	private ok = true;
 	private agent: https.Agent;
@@ -158,9 +175,9 @@ class HttpsSender implements Sender {
 					agent: this.agent,
 					timeout: 30_000,
 					headers: {
+						...httpsHeaders(this.t),
 						'content-type': 'application/json',
-						'content-length': body.length,
-						...(this.t.token ? { authorization: authorization(this.t.token) } : {})
+						'content-length': body.length
 					}
 				},
 				(res) => {

@@ -18,6 +18,8 @@ export interface ForwarderRow {
 	ca_pem: string | null;
 	server_name: string | null;
 	token: { keyId: string; sealed: string } | null;
+	token_header: string | null;
+	headers: { name: string; value: string }[] | null;
 	facility: number;
 	max_message_bytes: number;
 	enabled: boolean;
@@ -92,6 +94,8 @@ export class Worker {
 			caPem: r.ca_pem,
 			serverName: r.server_name,
 			token,
+			tokenHeader: r.token_header,
+			headers: r.headers ?? [],
 			facility: r.facility,
 			maxMessageBytes: r.max_message_bytes
 		};

@@ -128,6 +128,10 @@ export const accessLogForwarders = pgTable('access_log_forwarders', {
 	serverName: text('server_name'),
 	/** https: a bearer token, sealed with the master key. */
 	token: jsonb('token').$type<{ keyId: string; sealed: string }>(),
+	/** https: the header the token goes in; null: Authorization (a bare token as a bearer token). */
+	tokenHeader: text('token_header'),
+	/** https: more request headers, sent as they are (not secret: shown in the desktop and the audit). */
+	headers: jsonb('headers').$type<{ name: string; value: string }[]>().notNull().default([]),
 	/** RFC 5424 facility (default 10, authpriv) and the largest message before a record is split. */
 	facility: integer('facility').notNull().default(10),
 	maxMessageBytes: integer('max_message_bytes').notNull().default(8192),

@@ -21,3 +21,29 @@ export function fieldErrors(message: string, known: readonly string[], code?: st
 		fields.name = rest.shift()!;
 	return { fields, rest: rest.join('; ') };
 }
+
+export interface HeaderLine {
+	name: string;
+	value: string;
+}
+
+/**
+ * "Name: value" per line (blank lines ignored) as the server takes headers; the server checks names and
+ * values. A line without a colon is an error here, with its number.
+ */
+export function parseHeaderLines(text: string): { headers: HeaderLine[] } | { error: string } {
+	const headers: HeaderLine[] = [];
+	const lines = text.split('\n');
+	for (let i = 0; i < lines.length; i++) {
+		const line = lines[i].trim();
+		if (!line) continue;
+		const colon = line.indexOf(':');
+		if (colon <= 0) return { error: `Line ${i + 1}: write a header as "Name: value".` };
+		headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
+	}
+	return { headers };
+}
+
+export function formatHeaderLines(headers: readonly HeaderLine[]): string {
+	return headers.map((h) => `${h.name}: ${h.value}`).join('\n');
+}

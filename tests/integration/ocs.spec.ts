@@ -216,7 +216,8 @@ describe.each(await dbKinds())('OCS Inventory endpoint on %s', (kind) => {
 	});
 
 	it('takes the real agent’s report (--force) into the CMDB: a Device CI with its parts, source "inventory"', async () => {
-		const r = await agent(agentArgs(['--force']));
+		// --tag travels as ACCOUNTINFO (KEYNAME TAG): kept with the host, shown in the Fleet app.
+		const r = await agent(agentArgs(['--force', '--tag=lab-rack-7']));
 		expect(r.code, r.out).toBe(0);
 		deviceId = /<DEVICEID>([^<]+)<\/DEVICEID>/.exec(
 			fs.readFileSync(path.join(stateDir(), 'ocsinv.conf'), 'utf8')
@@ -269,6 +270,7 @@ describe.each(await dbKinds())('OCS Inventory endpoint on %s', (kind) => {
 			key: `ocs:${deviceId}`,
 			hostname,
 			deviceName: hostname,
+			tag: 'lab-rack-7',
 			canReceiveTasks: false
 		});
 		expect(host.lastInventoryAt).not.toBeNull();

@@ -11,6 +11,7 @@ import {
 import type { AgentModule, ModuleContext } from '../types';
 import { AllowList } from './allow';
 import { journalAvailable } from './journal';
+import { JournalTailer } from './journal-tail';
 import { Sessions } from './sessions';
 import { RuleTailer } from './tail';
 import { FileWatch } from './watch';
@@ -67,10 +68,19 @@ export const filesModule: AgentModule = {
 			},
 			(m) => ctx.log('warning', m)
 		);
+		const journalTail = journalOk
+			? new JournalTailer(
+					opts.journalctl,
+					stateFile('logs-journal.json'),
+					(l) => tailer.matchJournal(l),
+					(m) => ctx.log('warning', m)
+				)
+			: null;
 		let config = loadConfig(ctx);
 
 		const apply = (cfg: LogsConfigArgs | null) => {
 			tailer.setRules(opts.rules ? (cfg?.rules ?? []) : []);
+			journalTail?.set(opts.rules && tailer.hasRules);
 			// Until the server says otherwise (first start, before the first config), nothing is watched.
 			watch.setEntries(opts.watch ? (cfg?.watch ?? []) : []);
 		};
@@ -123,6 +133,7 @@ export const filesModule: AgentModule = {
 				sessions.stop();
 				watch.stop();
 				tailer.stop();
+				journalTail?.stop();
 			},
 			{ once: true }
 		);

@@ -1,11 +1,12 @@
 // Pattern rules on the host's log files: the agent follows every file its `logs` list names (from the end the
 // first time, then from where it was, even across restarts; from the start of a rotated or truncated file) and
-// tests each new line against the rules of its groups. Matching here, not on the server, keeps the fleet's
+// tests each new line against the rules of its groups; entries of the systemd journal come in through
+// matchJournal (journal-tail.ts follows it). Matching here, not on the server, keeps the fleet's
 // log volume off the link: only matches travel. A flood is folded: the first match of a rule in a file is
 // reported at once, the next ones in the following 5 s as one report with their count.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import type { LogMatchReport, LogRuleSpec } from '../../../../src/lib/protocol/logs';
+import type { LogLine, LogMatchReport, LogRuleSpec, LogSource } from '../../../../src/lib/protocol/logs';
 import type { AllowList } from './allow';
 import { scanForward } from './scan';
 
@@ -29,7 +30,8 @@ interface Pos {
 
 interface Fold {
 	first: string;
-	offset: number;
+	/** Byte offset of the first line (files); null for the journal. */
+	offset: number | null;
 	count: number;
 	last: string;
 	at: string;
@@ -128,7 +130,7 @@ export class RuleTailer {
 			let end = p.offset;
 			await scanForward(fh, p.offset, until, (l) => {
 				if (!l.terminated) return false;
-				this.match(file, l.offset, l.text);
+				this.match({ type: 'file', path: file }, l.offset, l.text);
 				end = l.end;
 			});
 			// A "line" longer than one read without a newline is skipped rather than read forever.
@@ -139,37 +141,48 @@ export class RuleTailer {
 		}
 	}
 
-	private match(file: string, offset: number, line: string): void {
+	/** True when some rule is set (the journal is followed only then). */
+	get hasRules(): boolean {
+		return this.rules.length > 0;
+	}
+
+	/** A journal entry: matched like a file's line; its time is the entry's (the viewer opens the journal there). */
+	matchJournal(l: LogLine): void {
+		this.match({ type: 'journal' }, null, l.text, l.time);
+	}
+
+	private match(source: LogSource, offset: number | null, line: string, time?: string): void {
 		const text = line.length > MATCH_CHARS ? line.slice(0, MATCH_CHARS) : line;
+		const where = source.type === 'file' ? source.path : '';
 		for (const rule of this.rules) {
 			if (!rule.re.test(text)) continue;
-			const key = `${rule.id}\0${file}`;
+			const key = `${rule.id}\0${source.type}\0${where}`;
 			const f = this.folds.get(key);
 			if (f) {
 				if (!f.count) {
 					f.first = line;
 					f.offset = offset;
-					f.at = new Date().toISOString();
+					f.at = time ?? new Date().toISOString();
 				}
 				f.count++;
 				f.last = line;
 				continue;
 			}
-			const at = new Date().toISOString();
-			this.send(rule.id, file, { first: line, offset, count: 1, last: line, at });
-			const fold: Fold = { first: '', offset: 0, count: 0, last: '', at };
+			const at = time ?? new Date().toISOString();
+			this.send(rule.id, source, { first: line, offset, count: 1, last: line, at });
+			const fold: Fold = { first: '', offset: null, count: 0, last: '', at };
 			this.folds.set(key, fold);
 			setTimeout(() => {
 				this.folds.delete(key);
-				if (fold.count) this.send(rule.id, file, fold);
+				if (fold.count) this.send(rule.id, source, fold);
 			}, FOLD_MS).unref();
 		}
 	}
 
-	private send(ruleId: number, file: string, f: Fold): void {
+	private send(ruleId: number, source: LogSource, f: Fold): void {
 		this.report({
 			ruleId,
-			source: { type: 'file', path: file },
+			source,
 			offset: f.offset,
 			line: f.first,
 			count: f.count,

@@ -71,6 +71,12 @@ const envSchema = z.object({
 		.min(1, 'FLEETDESK_CONSOLE_IDLE_SECONDS must be at least 1')
 		.max(86_400, 'FLEETDESK_CONSOLE_IDLE_SECONDS must be at most 86400 (a day)')
 		.default(30),
+	FLEETDESK_ACCESS_LOG_RETENTION_MINUTES: z.coerce
+		.number()
+		.int('FLEETDESK_ACCESS_LOG_RETENTION_MINUTES must be a whole number of minutes')
+		.min(1, 'FLEETDESK_ACCESS_LOG_RETENTION_MINUTES must be at least 1')
+		.max(1440, 'FLEETDESK_ACCESS_LOG_RETENTION_MINUTES must be at most 1440 (a day)')
+		.default(60),
 	FLEETDESK_OCS_PASSWORD: z
 		.string()
 		.min(8, 'FLEETDESK_OCS_PASSWORD must be at least 8 characters')
@@ -114,6 +120,8 @@ export type Config = {
 	metrics: { rawDays: number; rollupDays: number; jobSeconds: number };
 	/** Consoles: how long an on-demand console's pipe stays open after its last viewer left. */
 	consoles: { idleCloseMs: number };
+	/** How often the access-log retention job runs (once per interval across all nodes). */
+	accessLog: { retentionIntervalMs: number };
 	/** The OCS Inventory endpoint (POST /ocsinventory): off unless a password is set (docs/ocs.md). */
 	ocs: { password?: string; user: string; realm: string; group: string };
 	/** Master key material for private keys at rest; unset means FLEETDESK_DATA_DIR/secret.key. */
@@ -172,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			jobSeconds: e.FLEETDESK_METRICS_JOB_SECONDS
 		},
 		consoles: { idleCloseMs: e.FLEETDESK_CONSOLE_IDLE_SECONDS * 1000 },
+		accessLog: { retentionIntervalMs: e.FLEETDESK_ACCESS_LOG_RETENTION_MINUTES * 60_000 },
 		ocs: {
 			password: e.FLEETDESK_OCS_PASSWORD,
 			user: e.FLEETDESK_OCS_USER,

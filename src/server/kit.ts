@@ -25,7 +25,10 @@ export async function startServices(http: HttpServer, started: BootResult): Prom
 	const config = rt.config;
 	await attachRealtime(http, rt);
 	const agentGateway = await startAgentGateway(rt);
-	const forwarding = startAccessLogForwarding(rt.db, { nodeId: rt.nodeId });
+	const forwarding = startAccessLogForwarding(rt.db, {
+		nodeId: rt.nodeId,
+		retentionIntervalMs: rt.config.accessLog.retentionIntervalMs
+	});
 	const adminSocket = rt.dbKind === 'pglite' ? await startAdminSocket(config.dataDir) : { close() {} };
 	const purge = setInterval(
 		() =>

@@ -19,6 +19,7 @@ import {
 } from '../../src/server/accesslog';
 import { accessLogKey } from '../../src/server/accesslog/key';
 import { purgeConsole } from '../../src/server/accesslog/retention';
+import { startAccessLogRetention } from '../../src/server/accesslog/retention-run';
 import { runCommand } from '../../src/server/cli/commands';
 import { createCaller } from '../../src/server/trpc/router';
 import { loadPrincipal } from '../../src/server/auth/permissions';
@@ -177,6 +178,28 @@ describe.each(await dbKinds())('access-log retention on %s', (kind) => {
 		expect(status.lastRun).toMatchObject({ records: 0, error: null });
 		const changes = await db.select().from(auditLog).where(eq(auditLog.action, 'accessLog.retention.update'));
 		expect(changes.map((a) => a.after)).toContainEqual({ days: 30 });
+	});
+
+	it('runs as a job at the configured interval on two nodes, as "retention"', async () => {
+		// (the system period is 30 days since the test above)
+		const c = await filled(await device('ret-host-job'), 5, 2);
+		const a = startAccessLogRetention(db, { nodeId: 'job-a', intervalMs: 1500, firstMs: 0 });
+		const b = startAccessLogRetention(db, { nodeId: 'job-b', intervalMs: 1500, firstMs: 0 });
+		try {
+			await until('the first run', async () => (await records(c.id)).length === 2, 10_000);
+			// More old records: the next run, an interval later, takes them too.
+			const d2 = await filled(await device('ret-host-job-2'), 3, 1);
+			await until('a later run', async () => (await records(d2.id)).length === 1, 10_000);
+		} finally {
+			await a.stop();
+			await b.stop();
+		}
+		const runs = (
+			await db.select().from(auditLog).where(eq(auditLog.action, 'accessLog.retention.purge'))
+		).filter((e) => e.actorName === 'retention');
+		// One audit per run that purged: the two consoles were purged in different runs.
+		expect(runs.length).toBeGreaterThanOrEqual(2);
+		expect(JSON.stringify(runs.map((r) => r.after))).toContain('"console":"ret-');
 	});
 
 	it('a device group keeps its own, longer period', async () => {

@@ -18,6 +18,8 @@ export interface ForwardingOptions {
 	graceMs?: number;
 	/** The retention job runs beside forwarding (it must not purge what forwarders still need); false: not here. */
 	retention?: boolean;
+	/** How often the retention job runs (default hourly). */
+	retentionIntervalMs?: number;
 }
 
 export interface ForwardingHandle {
@@ -33,7 +35,10 @@ export function startAccessLogForwarding(db: Db, options: ForwardingOptions): Fo
 	const opts = { pollMs: 250, leaseMs: 15_000, graceMs: 1000, ...options };
 	const workers = new Map<number, Worker>();
 	const signal = new Signal();
-	const retention = opts.retention === false ? null : startAccessLogRetention(db, { nodeId: opts.nodeId });
+	const retention =
+		opts.retention === false
+			? null
+			: startAccessLogRetention(db, { nodeId: opts.nodeId, intervalMs: opts.retentionIntervalMs });
 	const tick = async () => {
 		const rows = await rawQuery<ForwarderRow & { held: boolean }>(
 			db,

@@ -145,6 +145,12 @@ describe.each(await dbKinds())('access-log retention on %s', (kind) => {
 		const lines = await lineSeqs(c.id);
 		expect(lines.length).toBeGreaterThan(0);
 		expect(Math.min(...lines)).toBeGreaterThan(30);
+		// The line view keeps its numbers and says where the stored lines start.
+		const view = await admin.accessLogs.lines({ consoleId: c.id, fromLine: 1, count: 100 });
+		expect(view.firstLine).toBeGreaterThan(1);
+		expect(view.lines[0].n).toBe(view.firstLine);
+		expect(view.lines[0].text).toBe(`${c.name} line 31`);
+		expect(view.total).toBe(view.firstLine + view.lines.length - 1);
 
 		const v = await verdict(c.id);
 		expect(v).toMatchObject({ ok: true, records: 10, firstSeq: 31, lastSeq: 40 });

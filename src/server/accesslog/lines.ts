@@ -14,6 +14,11 @@ export interface LinesWindow {
 	lines: LogLine[];
 	/** Lines in the log so far (the last line's number). */
 	total: number;
+	/**
+	 * The first line still stored: retention purges old lines without renumbering, so lines before this one
+	 * are gone (1 when nothing was purged; total + 1 when every line was).
+	 */
+	firstLine: number;
 	/** Output after the last newline, if any: not a line yet. */
 	pending: { at: string | null; text: string } | null;
 }
@@ -31,6 +36,12 @@ export async function readLines(
 		[q.consoleId]
 	);
 	const total = Number(st?.line_count ?? 0);
+	const [kept] = await rawQuery<{ first: Num | null }>(
+		db,
+		'select min(first_line) as first from access_log_lines where console_id = $1',
+		[q.consoleId]
+	);
+	const firstLine = kept?.first == null ? total + 1 : Number(kept.first);
 	let from = Math.max(1, q.fromLine ?? 1);
 	if (q.at) {
 		const [b] = await rawQuery<{ first_line: Num }>(
@@ -64,5 +75,5 @@ export async function readLines(
 				text: bytesToText(Buffer.concat([st.partial, Buffer.of(0x0a)])).text
 			}
 		: null;
-	return { lines, total, pending };
+	return { lines, total, firstLine: Math.min(firstLine, total + 1), pending };
 }

@@ -25,6 +25,20 @@ function state(total: number) {
 
 const cursorAfter = (last: number) => ({ offset: last, line: last + 1 });
 
+/** What a line that retention purged shows: lines keep their numbers, so the gap is shown, not closed. */
+export const PURGED_TEXT = '(purged by access-log retention)';
+
+/**
+ * Lines `from`…`to` that retention purged (before `firstLine`), as placeholders with their numbers, so the
+ * viewer's rows stay in place; none when nothing before `firstLine` was asked for.
+ */
+export function purgedLines(from: number, to: number, firstLine: number): LogLine[] {
+	const out: LogLine[] = [];
+	for (let n = Math.max(1, from); n <= Math.min(to, firstLine - 1); n++)
+		out.push({ n, offset: null, text: PURGED_TEXT });
+	return out;
+}
+
 export function accessReader(consoleId: number, client: Unbatched): LineReader {
 	const lines = (q: { fromLine?: number; at?: string; count: number }, signal?: AbortSignal) =>
 		client.accessLogs.lines.query(
@@ -41,13 +55,13 @@ export function accessReader(consoleId: number, client: Unbatched): LineReader {
 				const first = (await lines({ at: from.time, count: 1 }, signal)).lines[0];
 				start = (first?.n ?? Number.MAX_SAFE_INTEGER) - before;
 			} else start = 1;
-			const r = await lines(
-				{ fromLine: start, count: Math.min(5000, count + before + Math.min(0, start - 1)) },
-				signal
-			);
-			const last = r.lines.at(-1)?.n ?? Math.max(0, start - 1);
+			const want = Math.min(5000, count + before + Math.min(0, start - 1));
+			const r = await lines({ fromLine: start, count: want }, signal);
+			const gap = purgedLines(start, start + want - 1, r.firstLine);
+			const got = [...gap, ...r.lines.map(toLine)];
+			const last = got.at(-1)?.n ?? Math.max(0, start - 1);
 			return {
-				lines: r.lines.map(toLine),
+				lines: got,
 				index: state(r.total),
 				atEnd: last >= r.total,
 				next: cursorAfter(last)
@@ -55,10 +69,12 @@ export function accessReader(consoleId: number, client: Unbatched): LineReader {
 		},
 
 		async follow(after, max, waitMs, signal) {
-			const from = 'line' in after && after.line ? after.line : 1;
+			let from = 'line' in after && after.line ? after.line : 1;
 			const deadline = Date.now() + waitMs;
 			for (;;) {
 				const r = await lines({ fromLine: from, count: Math.min(5000, max) }, signal);
+				// Lines purged meanwhile are not waited for.
+				from = Math.max(from, r.firstLine);
 				if (r.lines.length || Date.now() >= deadline || signal?.aborted) {
 					const last = r.lines.at(-1)?.n ?? from - 1;
 					return {
@@ -75,9 +91,14 @@ export function accessReader(consoleId: number, client: Unbatched): LineReader {
 
 		async filter(filter: LogFilterInput, from, _limit, signal): Promise<LogFilterResult> {
 			const match = lineFilter(filter);
-			const start = from && 'line' in from && from.line ? from.line : 1;
+			let start = from && 'line' in from && from.line ? from.line : 1;
 			const before = filter.before ?? 0;
-			const r = await lines({ fromLine: start - before, count: SCAN_PAGE }, signal);
+			let r = await lines({ fromLine: start - before, count: SCAN_PAGE }, signal);
+			// Purged lines have no text to match: the scan starts at the first line still stored.
+			if (start < r.firstLine) {
+				start = r.firstLine;
+				r = await lines({ fromLine: start, count: SCAN_PAGE }, signal);
+			}
 			const page = r.lines.map(toLine);
 			const last = page.at(-1)?.n ?? start - 1;
 			const atEnd = last >= r.total;

@@ -40,7 +40,8 @@ export async function checkRenewedCertificate(
 		throw new Error('the server returned a certificate for another key');
 	if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
 		throw new Error('the returned certificate is not signed by the pinned CA');
-	if (!(cert.subjectAltName ?? '').includes(`${AGENT_URI_PREFIX}${agentId}`))
+	const names = (cert.subjectAltName ?? '').split(', ');
+	if (!names.includes(`URI:${AGENT_URI_PREFIX}${agentId}`))
 		throw new Error('the returned certificate names another agent');
 }
 

@@ -150,6 +150,14 @@ describe('when the server refuses a renewal', () => {
 	it('renews a due or asked-for certificate presented by its agent', () => {
 		expect(renewalRefusal(row({}), 'AA', now)).toBeNull();
 		expect(renewalRefusal(row({ prevCertFingerprint: 'BB' }), 'BB', now)).toBeNull();
+		// An agent that never stored its new certificate renews again, though the new one is not due.
+		const fresh = {
+			prevCertFingerprint: 'BB',
+			certIssuedAt: new Date(now.getTime() - 3600_000),
+			certNotAfter: new Date(now.getTime() + 364 * DAY)
+		};
+		expect(renewalRefusal(row(fresh), 'BB', now)).toBeNull();
+		expect(renewalRefusal(row(fresh), 'AA', now)).toMatch(/not due/);
 		expect(
 			renewalRefusal(
 				row({ certNotAfter: new Date(now.getTime() + 300 * DAY), certRenewRequestedAt: now }),

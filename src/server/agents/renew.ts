@@ -27,6 +27,9 @@ export function renewalRefusal(a: AgentRow, presented: string, now = new Date())
 	const issued = a.certIssuedAt ?? a.enrolledAt;
 	if (now.getTime() - issued.getTime() < MIN_RENEW_INTERVAL_MS)
 		return 'The certificate was issued minutes ago; it is not due for renewal.';
+	// Still on the certificate a renewal replaced: the agent never stored the new one, so it may renew again
+	// (the current certificate's dates say nothing about the one it holds).
+	if (presented === a.prevCertFingerprint) return null;
 	if (!certRenewalDue(issued, a.certNotAfter, now))
 		return `The certificate is not due for renewal before the last third of its life (valid until ${a.certNotAfter.toISOString()}).`;
 	return null;

@@ -182,4 +182,22 @@ describe.each(await dbKinds())('the journal on %s', (kind) => {
 		);
 		expect(hit.ruleName).toBe('Kernel panic');
 	});
+
+	it('goes on from the end of the journal when it no longer knows the saved cursor', async () => {
+		await agent.stop();
+		const state = path.join(agentDir, 'logs-journal.json');
+		expect(JSON.parse(fs.readFileSync(state, 'utf8')).cursor).toMatch(/^s=/);
+		// e.g. the journal was vacuumed, or the agent's directory was copied from another machine
+		fs.writeFileSync(state, JSON.stringify({ cursor: 's=0badc0de;i=99;b=0123;m=0;t=1;x=2' }));
+		agent = startAgent(agentDir, agentConfig);
+		await online();
+		let n = 0;
+		const hit = await until(async () => {
+			writeJournal(journalDir, [{ ident: 'kernel', message: `Kernel panic - not syncing: fresh ${++n}` }]);
+			await new Promise((r) => setTimeout(r, 400));
+			return (await journalEvents()).find((e) => /fresh \d+/.test(`${e.line} ${e.lastLine ?? ''}`));
+		}, 30_000);
+		expect(hit.ruleName).toBe('Kernel panic');
+		expect(agent.output()).toMatch(/cannot start after the saved cursor/);
+	});
 });

@@ -47,7 +47,9 @@ export class JournalTailer {
 
 	private spawn(): void {
 		if (this.child || this.restartTimer || !this.wanted) return;
-		const from = this.cursor ? ['--after-cursor', this.cursor] : ['-n', '0'];
+		const usedCursor = this.cursor;
+		const from = usedCursor ? ['--after-cursor', usedCursor] : ['-n', '0'];
+		let gotLine = false;
 		const p = spawn(this.bin, ['-f', '-o', 'json', '--no-pager', ...from], {
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
@@ -58,6 +60,7 @@ export class JournalTailer {
 			if (this.child !== p) return;
 			const l = journalLine(json);
 			if (!l?.cursor) return;
+			gotLine = true;
 			this.cursor = l.cursor;
 			this.dirty = true;
 			this.onLine(l);
@@ -68,6 +71,16 @@ export class JournalTailer {
 			this.child = null;
 			this.save();
 			if (!this.wanted) return;
+			if (code && usedCursor && !gotLine && this.cursor === usedCursor) {
+				// The journal no longer knows the cursor (vacuumed, or another machine's): go on from its end.
+				this.log(
+					`journal rules: journalctl cannot start after the saved cursor${err.trim() ? ` (${err.trim().split('\n').pop()})` : ''}; following from the end of the journal`
+				);
+				this.cursor = null;
+				if (this.stateFile) fs.rmSync(this.stateFile, { force: true });
+				this.spawn();
+				return;
+			}
 			this.log(
 				`journal rules: journalctl ended (${code ?? 'signal'})${err.trim() ? `: ${err.trim().split('\n').pop()}` : ''}; starting it again in ${RESTART_MS / 1000} s`
 			);

@@ -14,7 +14,7 @@ import {
 	type EnrollResponse
 } from '../../src/lib/protocol/agent';
 import { AGENT_VERSION } from './version';
-import { EC_ALG, x509 } from './x509';
+import { issuedCertificateProblem, newKeyRequest } from './x509';
 import { hasIdentity, saveIdentity } from './store';
 
 export class EnrollError extends Error {}
@@ -147,17 +147,12 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResponse> {
 	const u = gatewayUrl(o.server);
 	const caPem = await pinnedCa(u, parts.caPin, undefined, o.localAddress);
 
-	const keys = (await crypto.webcrypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
 	const hostname =
 		(o.hostname ?? os.hostname()).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'host';
-	const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-		name: `CN=${hostname}`,
-		keys,
-		signingAlgorithm: EC_ALG
-	});
+	const req = await newKeyRequest(`CN=${hostname}`);
 	const request: EnrollRequest = {
 		token: o.token.trim(),
-		csr: csr.toString('pem'),
+		csr: req.csrPem,
 		hostname,
 		agentVersion: AGENT_VERSION,
 		os: o.os ?? { platform: os.platform(), release: os.release(), arch: os.arch() }
@@ -172,22 +167,13 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResponse> {
 	const r = p.data;
 
 	// What came back must be for our key and from the pinned CA.
-	const cert = new crypto.X509Certificate(r.certificate);
-	const ca = new crypto.X509Certificate(caPem);
-	const ourSpki = Buffer.from(await crypto.webcrypto.subtle.exportKey('spki', keys.publicKey));
-	if (!cert.publicKey.export({ type: 'spki', format: 'der' }).equals(ourSpki))
-		throw new EnrollError('The server returned a certificate for another key; nothing was stored.');
-	if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
-		throw new EnrollError('The returned certificate is not signed by the pinned CA; nothing was stored.');
+	const problem = issuedCertificateProblem(r.certificate, req.spki, caPem);
+	if (problem) throw new EnrollError(`${problem[0].toUpperCase()}${problem.slice(1)}; nothing was stored.`);
 	if (pinOf(new crypto.X509Certificate(r.caCertificate).raw) !== parts.caPin)
 		throw new EnrollError(
 			'The server returned a different CA certificate than the pinned one; nothing was stored.'
 		);
-	const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-	const keyPem = crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
-		type: 'pkcs8',
-		format: 'pem'
-	}) as string;
+	const keyPem = await req.keyPem();
 	saveIdentity(o.dir, {
 		agentId: r.agentId,
 		server: u.origin,

@@ -7,7 +7,7 @@ import type { Link } from './link';
 import type { Logger } from './log';
 import type { Outbox } from './outbox';
 import { replaceCertificate, type Identity } from './store';
-import { EC_ALG, x509 } from './x509';
+import { issuedCertificateProblem, newKeyRequest, x509 } from './x509';
 
 /** How often a running agent looks at its certificate's age. */
 const CHECK_EVERY_MS = 6 * 3600_000;
@@ -34,13 +34,9 @@ export async function checkRenewedCertificate(
 	caPem: string,
 	agentId: string
 ): Promise<void> {
-	const cert = new crypto.X509Certificate(certPem);
-	const ca = new crypto.X509Certificate(caPem);
-	if (!cert.publicKey.export({ type: 'spki', format: 'der' }).equals(publicKeySpki))
-		throw new Error('the server returned a certificate for another key');
-	if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
-		throw new Error('the returned certificate is not signed by the pinned CA');
-	const names = (cert.subjectAltName ?? '').split(', ');
+	const problem = issuedCertificateProblem(certPem, publicKeySpki, caPem);
+	if (problem) throw new Error(problem);
+	const names = (new crypto.X509Certificate(certPem).subjectAltName ?? '').split(', ');
 	if (!names.includes(`URI:${AGENT_URI_PREFIX}${agentId}`))
 		throw new Error('the returned certificate names another agent');
 }
@@ -59,18 +55,10 @@ export function startCertRenewal(deps: {
 
 	async function attempt(why: string): Promise<boolean> {
 		log('info', `renewing the agent certificate (${why})`);
-		const keys = (await crypto.webcrypto.subtle.generateKey(EC_ALG, true, [
-			'sign',
-			'verify'
-		])) as CryptoKeyPair;
-		const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-			name: `CN=${AGENT_URI_PREFIX}${id.agentId}`,
-			keys,
-			signingAlgorithm: EC_ALG
-		});
+		const req = await newKeyRequest(`CN=${AGENT_URI_PREFIX}${id.agentId}`);
 		let ack;
 		try {
-			ack = await link.request('cert:renew', { csr: csr.toString('pem') });
+			ack = await link.request('cert:renew', { csr: req.csrPem });
 		} catch (e) {
 			log('warning', `certificate renewal not sent: ${(e as Error).message}; it is tried again later`);
 			return false;
@@ -80,9 +68,8 @@ export function startCertRenewal(deps: {
 			outbox.push('event', { level: 'warning', message: `certificate renewal refused: ${ack.error}` });
 			return false;
 		}
-		const spki = Buffer.from(await crypto.webcrypto.subtle.exportKey('spki', keys.publicKey));
 		try {
-			await checkRenewedCertificate(ack.certificate, spki, id.ca, id.agentId);
+			await checkRenewedCertificate(ack.certificate, req.spki, id.ca, id.agentId);
 		} catch (e) {
 			// The server will still take the old certificate: keep it, and say so.
 			const msg = `certificate renewal: ${(e as Error).message}; kept the current certificate`;
@@ -90,10 +77,7 @@ export function startCertRenewal(deps: {
 			outbox.push('event', { level: 'error', message: msg });
 			return false;
 		}
-		const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-		const keyPem = crypto
-			.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
-			.export({ type: 'pkcs8', format: 'pem' }) as string;
+		const keyPem = await req.keyPem();
 		if (storeDir) replaceCertificate(storeDir, keyPem, ack.certificate);
 		id.previousKey = id.key;
 		id.key = keyPem;

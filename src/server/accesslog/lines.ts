@@ -30,18 +30,21 @@ export async function readLines(
 	db: Db,
 	q: { consoleId: number; fromLine?: number; at?: Date; count: number }
 ): Promise<LinesWindow> {
-	const [st] = await rawQuery<{ line_count: Num; partial: Uint8Array | null; partial_at: Date | null }>(
+	// The line state and where the stored lines start, in one round trip (a console may have no state yet).
+	const [st] = await rawQuery<{
+		line_count: Num | null;
+		partial: Uint8Array | null;
+		partial_at: Date | null;
+		first: Num | null;
+	}>(
 		db,
-		'select line_count, partial, partial_at from access_log_line_state where console_id = $1',
+		`select s.line_count, s.partial, s.partial_at,
+			(select min(first_line) from access_log_lines where console_id = $1) as first
+		from (select 1) one left join access_log_line_state s on s.console_id = $1`,
 		[q.consoleId]
 	);
 	const total = Number(st?.line_count ?? 0);
-	const [kept] = await rawQuery<{ first: Num | null }>(
-		db,
-		'select min(first_line) as first from access_log_lines where console_id = $1',
-		[q.consoleId]
-	);
-	const firstLine = kept?.first == null ? total + 1 : Number(kept.first);
+	const firstLine = st?.first == null ? total + 1 : Number(st.first);
 	let from = Math.max(1, q.fromLine ?? 1);
 	if (q.at) {
 		const [b] = await rawQuery<{ first_line: Num }>(

@@ -179,6 +179,20 @@ describe.each(await dbKinds())('console rooms on %s', (kind) => {
 		await call('consoles.update', { id: consoleId, oneWriter: false }, 'mutation');
 	});
 
+	it('moves a flood through the agent’s output window as the server reports what it received', async () => {
+		const a = await join(admin);
+		await a.waitForRoom((r) => r.state === 'open');
+		const from = agent.output().length;
+		// 8 MB is sixteen windows: without the server's pipe:received reports the agent would wait 10 s on each.
+		const t0 = Date.now();
+		await a.type("head -c 8000000 /dev/zero | tr '\\0' y; echo; echo window-$((6*7))\n");
+		await a.waitFor(/window-42/, 60_000);
+		expect(Date.now() - t0).toBeLessThan(40_000);
+		expect(agent.output().slice(from)).not.toMatch(/reported no output received/);
+		a.close();
+		open.splice(open.indexOf(a), 1);
+	}, 90_000);
+
 	// The broker's bound does not depend on the database; on PGlite storing the 24 MB flood takes longer than
 	// Socket.IO's ping timeout for the paused viewer, so the case is run where the flood is quick.
 	if (kind === 'postgres')

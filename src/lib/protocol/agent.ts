@@ -102,6 +102,11 @@ export type HelloMessage = z.infer<typeof helloMessage>;
 export interface AgentSettings {
 	/** Full inventory every N hours, first at a random offset in [0, N) after the agent starts. */
 	inventoryIntervalHours: number;
+	/**
+	 * Pipe output this link may have in flight before the server reports it received (`pipe:received`); absent
+	 * from a server that sends no such reports, and then the agent is bounded only by its socket's queue.
+	 */
+	consoleOutputWindowBytes?: number;
 }
 
 export type HelloAck =

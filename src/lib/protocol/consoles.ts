@@ -186,6 +186,16 @@ export interface PipeInventoryAck {
 
 /** Max bytes in one output message (the agent splits larger reads). */
 export const PIPE_MAX_CHUNK_BYTES = 64 * 1024;
+/**
+ * Pipe output one agent link may have in flight: sent by the agent and not yet reported received by the server
+ * (`pipe:received`). Without it the kernel's socket buffers (several MiB each way on a fast link) fill during a
+ * flood, and a keystroke's echo waits behind all of them; with it, what waits is held by the agent, where the
+ * pipe's flow control pauses the target. At 25 MiB/s, 512 KiB is 20 ms; over a 100 ms round trip it allows
+ * 5 MiB/s per link, plenty for consoles.
+ */
+export const PIPE_OUTPUT_WINDOW_BYTES = 512 * 1024;
+/** The server reports what it received each time this much more arrived (a fraction of the window). */
+export const PIPE_RECEIVED_STEP_BYTES = 64 * 1024;
 /** Max bytes of one input message from a browser (a larger paste is refused with a message). */
 export const CONSOLE_MAX_INPUT_BYTES = 64 * 1024;
 
@@ -203,6 +213,11 @@ export interface ConsoleServerToAgentEvents {
 	'pipe:break': (m: { pipeId: string }) => void;
 	/** The server has stored output up to `seq`: the agent may forget it. */
 	'pipe:stored': (m: { pipeId: string; seq: number }) => void;
+	/**
+	 * Bytes of pipe output (the `data` of every `pipe:output`) the server has received on this link since it
+	 * connected, sent every PIPE_RECEIVED_STEP_BYTES: the agent's window (PIPE_OUTPUT_WINDOW_BYTES) moves on.
+	 */
+	'pipe:received': (m: { bytes: number }) => void;
 }
 
 // ------------------------------------------------------------------ 3. the desktop (browser ↔ server)

@@ -9,9 +9,10 @@ import { splitOutput } from './text';
 
 /** Records read per transaction. */
 const RECORDS_PER_STEP = 128;
-/** While the writer has this much queued, indexing waits (at most FLOOD_WAIT_MS at a time). */
-const FLOOD_BYTES = 8 * 1024 * 1024;
+/** While a console floods (the writer is busy), indexing waits, at most FLOOD_WAIT_MS at a time, and then
+ * takes a small step, so it keeps moving without taking the CPU from the flood's echoes. */
 const FLOOD_WAIT_MS = 2000;
+const FLOOD_RECORDS_PER_STEP = 8;
 const SWEEP_MS = 30_000;
 const CLOSED = /PGlite is closed|after calling end on the pool/i;
 
@@ -30,7 +31,7 @@ interface RecordRow {
 }
 
 /** Indexes the next records of one console; true when there may be more. */
-export async function indexStep(db: Db, consoleId: number): Promise<boolean> {
+export async function indexStep(db: Db, consoleId: number, limit = RECORDS_PER_STEP): Promise<boolean> {
 	return rawTransaction(db, async (q) => {
 		await q('insert into access_log_line_state (console_id) values ($1) on conflict do nothing', [consoleId]);
 		const [st] = await q<StateRow>(
@@ -40,8 +41,8 @@ export async function indexStep(db: Db, consoleId: number): Promise<boolean> {
 		if (!st) return false;
 		const rows = await q<RecordRow>(
 			`select seq, kind, at, device_id, data from access_log_records where console_id = $1 and seq > $2
-			order by seq limit ${RECORDS_PER_STEP}`,
-			[consoleId, st.seq]
+			order by seq limit $3`,
+			[consoleId, st.seq, limit]
 		);
 		if (!rows.length) return false;
 		let lineCount = Number(st.line_count);
@@ -72,7 +73,7 @@ export async function indexStep(db: Db, consoleId: number): Promise<boolean> {
 			'update access_log_line_state set seq = $2, line_count = $3, partial = $4, partial_at = $5 where console_id = $1',
 			[consoleId, Number(rows[rows.length - 1].seq), lineCount, partial ? buf(partial) : null, partialAt]
 		);
-		return rows.length === RECORDS_PER_STEP;
+		return rows.length === limit;
 	});
 }
 
@@ -97,7 +98,8 @@ export class LineIndexer {
 
 	constructor(
 		private readonly db: Db,
-		private readonly backlog: () => number
+		/** The writer is taking a flood (writer.ts): index in small steps, with pauses. */
+		private readonly busy: () => boolean
 	) {}
 
 	kick(consoleIds: Iterable<number>): void {
@@ -154,11 +156,13 @@ export class LineIndexer {
 	private async loop(): Promise<void> {
 		while (this.dirty.size && !this.stopped) {
 			const waitUntil = Date.now() + FLOOD_WAIT_MS;
-			while (this.backlog() > FLOOD_BYTES && Date.now() < waitUntil) await sleep(50);
+			while (this.busy() && Date.now() < waitUntil && !this.stopped) await sleep(50);
+			if (this.stopped) return;
 			const [id] = this.dirty;
 			this.dirty.delete(id);
 			try {
-				if (await indexStep(this.db, id)) this.dirty.add(id);
+				const limit = this.busy() ? FLOOD_RECORDS_PER_STEP : RECORDS_PER_STEP;
+				if (await indexStep(this.db, id, limit)) this.dirty.add(id);
 			} catch (e) {
 				const message = (e as Error).message;
 				if (this.stopped) return;

@@ -15,6 +15,14 @@ const BATCH_ENTRIES = 2000;
 export const QUEUE_BYTES = 32 * 1024 * 1024;
 /** Accounted per entry besides its data, so a flood of keystrokes is bounded too. */
 const ENTRY_OVERHEAD = 256;
+/**
+ * Committed faster than this, or with this much queued, a console is flooding: line indexing (indexer.ts) holds
+ * back, so the flood's output and the echoes behind it get the CPU, and catches up afterwards.
+ */
+const BUSY_BYTES_PER_SECOND = 2 * 1024 * 1024;
+const BUSY_BACKLOG_BYTES = 8 * 1024 * 1024;
+/** The commit rate is measured over windows of this length; busy lasts one window past the last busy one. */
+const RATE_WINDOW_MS = 250;
 
 interface Pending {
 	entry: NormalEntry;
@@ -32,10 +40,29 @@ class Writer {
 	private timer: NodeJS.Timeout | null = null;
 	private running: Promise<void> | null = null;
 	private idle: (() => void)[] = [];
+	private rateFrom = 0;
+	private rateBytes = 0;
+	private busyUntil = 0;
 	readonly indexer: LineIndexer;
 
 	constructor(private readonly db: Db) {
-		this.indexer = new LineIndexer(db, () => this.backlog);
+		this.indexer = new LineIndexer(db, () => this.busy);
+	}
+
+	/** A console is flooding (see BUSY_BYTES_PER_SECOND). */
+	get busy(): boolean {
+		return Date.now() < this.busyUntil || this.backlog > BUSY_BACKLOG_BYTES;
+	}
+
+	private committedBytes(bytes: number): void {
+		const now = Date.now();
+		const span = now - this.rateFrom;
+		if (span >= RATE_WINDOW_MS) {
+			if ((this.rateBytes * 1000) / span > BUSY_BYTES_PER_SECOND) this.busyUntil = now + RATE_WINDOW_MS;
+			this.rateFrom = now;
+			this.rateBytes = 0;
+		}
+		this.rateBytes += bytes;
 	}
 
 	get backlog(): number {
@@ -102,7 +129,10 @@ class Writer {
 		while (this.queue.length) {
 			const batch = this.take();
 			const error = await this.commit(batch);
-			if (!error) this.indexer.kick(new Set(batch.map((p) => p.entry.consoleId)));
+			if (!error) {
+				this.committedBytes(batch.reduce((n, p) => n + p.entry.data.byteLength, 0));
+				this.indexer.kick(new Set(batch.map((p) => p.entry.consoleId)));
+			}
 			this.queued -= batch.reduce((n, p) => n + p.bytes, 0);
 			for (const p of batch) {
 				if (error) p.reject(error);

@@ -16,6 +16,7 @@ import {
 	type AgentToServerEvents,
 	type ServerToAgentEvents
 } from '../../lib/protocol/agent';
+import { PIPE_OUTPUT_WINDOW_BYTES } from '../../lib/protocol/consoles';
 import { ensurePki, gatewayCredentials } from './pki';
 import { handleLink } from './link';
 import { handleGatewayRequest, refusalLogger, sendJson } from './gateway-http';
@@ -158,7 +159,10 @@ export async function startAgentGateway(rt: Runtime): Promise<AgentGateway | nul
 	ns.on('connection', (socket) =>
 		handleLink(socket, {
 			db,
-			settings: { inventoryIntervalHours: rt.config.agent.inventoryIntervalHours },
+			settings: {
+				inventoryIntervalHours: rt.config.agent.inventoryIntervalHours,
+				consoleOutputWindowBytes: PIPE_OUTPUT_WINDOW_BYTES
+			},
 			local,
 			logRefusal,
 			deliver,

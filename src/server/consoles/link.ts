@@ -7,7 +7,12 @@ import { consoles } from '../db/schema';
 import { registerLinkModule } from '../agents/link';
 import { refusalLogger } from '../agents/gateway-http';
 import type { AgentSocket } from '../agents/gateway';
-import { pipeOutputMessage, pipeStateMessage, type PipeOutputMessage } from '../../lib/protocol/consoles';
+import {
+	pipeOutputMessage,
+	pipeStateMessage,
+	PIPE_RECEIVED_STEP_BYTES,
+	type PipeOutputMessage
+} from '../../lib/protocol/consoles';
 import { appendAccessLog } from '../accesslog';
 import { scanConsoleOutput } from '../logs/patterns';
 import { logEvent } from './logging';
@@ -80,7 +85,19 @@ function attach(socket: AgentSocket, db: Db): void {
 		for (const m of queued) store(t, m);
 	};
 
+	// The agent's output window (PIPE_OUTPUT_WINDOW_BYTES): every byte of output that arrived counts, whatever
+	// becomes of it, so the agent's count and this one agree.
+	let received = 0;
+	let reported = 0;
 	socket.on('pipe:output', (raw) => {
+		const size = (raw as { data?: { byteLength?: unknown } } | null)?.data?.byteLength;
+		if (typeof size === 'number') {
+			received += size;
+			if (received - reported >= PIPE_RECEIVED_STEP_BYTES) {
+				reported = received;
+				socket.emit('pipe:received', { bytes: received });
+			}
+		}
 		const p = pipeOutputMessage.safeParse(raw);
 		if (!p.success) return refuse('malformed pipe:output');
 		const m = p.data;

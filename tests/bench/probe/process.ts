@@ -28,7 +28,11 @@ export interface ProbedProcess {
 }
 
 export function startProbed(args: string[], env: Record<string, string> = {}): ProbedProcess {
-	const proc = spawn(process.execPath, ['--expose-gc', '--import', PROBE, ...args], {
+	// BENCH_CPU_PROF=DIR: each process under benchmark writes a V8 CPU profile into DIR when it exits.
+	const profile = process.env.BENCH_CPU_PROF
+		? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+		: [];
+	const proc = spawn(process.execPath, ['--expose-gc', ...profile, '--import', PROBE, ...args], {
 		cwd: ROOT,
 		env: { ...process.env, ...env },
 		stdio: ['ignore', 'pipe', 'pipe', 'ipc']

@@ -147,6 +147,37 @@ describe('console pipe flow control', { timeout: 120_000 }, () => {
 		expect(lostMessages(a, id)).toEqual([]);
 	});
 
+	it('keeps at most the output window in flight until the server reports what it received', async () => {
+		const { a, m } = setup();
+		const window = 256 * 1024;
+		m.linkReady(window);
+		const lines = 1_000_000; // about 6.9 MB through the PTY
+		const { id, pipe } = await open(m, { target: seqCommand(lines), retainBytes: 32 * MiB, ...noReconnect });
+		const r = new SeqReader(a, id);
+		await untilStalled(a, r);
+		expect(r.bytes).toBeGreaterThanOrEqual(window - PIPE_MAX_CHUNK_BYTES);
+		expect(r.bytes).toBeLessThanOrEqual(window + PIPE_MAX_CHUNK_BYTES);
+		// The flood waits in the agent's pipe (up to the unsent mark), with the PTY paused.
+		await sleep(300);
+		expect(pipe.output.holding).toBe(true);
+		expect(pipe.output.unsentBytes).toBeLessThan(FLOW_HIGH_BYTES + 128 * 1024);
+
+		// The server stores, and reports what it received: the window moves on, never past itself.
+		let received = 0;
+		let maxInFlight = 0;
+		while (!(r.done && pipe.output.empty)) {
+			const upTo = r.take();
+			if (upTo) m.stored(id, upTo);
+			maxInFlight = Math.max(maxInFlight, r.bytes - received);
+			received = r.bytes;
+			m.received(received);
+			await sleep(2);
+		}
+		expect(r.nextLine - 1).toBe(lines);
+		expect(maxInFlight).toBeLessThanOrEqual(window + PIPE_MAX_CHUNK_BYTES);
+		expect(pipe.output.takeLost()).toBe(0);
+	});
+
 	it('holds a flood at the unsent mark while the link is down and resends from what was stored after it', async () => {
 		const { a, m } = setup();
 		const lines = 1_500_000;

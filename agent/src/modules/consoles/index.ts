@@ -48,7 +48,10 @@ export const consolesModule: AgentModule = {
 		ctx.on('pipe:stored', (m) => {
 			if (typeof m?.pipeId === 'string' && Number.isInteger(m.seq)) pipes.stored(m.pipeId, m.seq);
 		});
-		ctx.onReady(() => pipes.linkReady());
+		ctx.on('pipe:received', (m) => {
+			if (Number.isSafeInteger(m?.bytes) && m.bytes >= 0) pipes.received(m.bytes);
+		});
+		ctx.onReady((settings) => pipes.linkReady(settings.consoleOutputWindowBytes ?? null));
 		ctx.onDown(() => pipes.linkDown());
 		ctx.signal.addEventListener('abort', () => pipes.stopAll(), { once: true });
 	}

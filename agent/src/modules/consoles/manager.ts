@@ -14,7 +14,7 @@ import { DRIVERS } from './drivers';
 import type { DriverFactory } from './drivers/types';
 import { Pipe, TYPE_AHEAD_BYTES } from './pipe';
 import { checkTarget, PolicyError } from './policy';
-import { OutputSender } from './sender';
+import { OutputSender, WINDOW_STALL_MS } from './sender';
 
 /** Without an answer to pipe:inventory in this time, everything held is sent again from its start. */
 const INVENTORY_ACK_TIMEOUT_MS = 30_000;
@@ -49,7 +49,12 @@ export class PipeManager {
 			ctx,
 			() => [...this.pipes.values()],
 			() => this.ready && !this.resuming,
-			() => this.linkDown()
+			() => this.linkDown(),
+			() =>
+				ctx.log(
+					'warning',
+					`consoles: the server reported no output received for ${WINDOW_STALL_MS / 1000} s with the window full; sending on`
+				)
 		);
 	}
 
@@ -147,8 +152,17 @@ export class PipeManager {
 
 	// ------------------------------------------------------------ the link
 
-	/** The link is ready: list the pipes, and hold output until the server says from where to resend. */
-	linkReady(): void {
+	/** pipe:received: the server's count of this link's output. */
+	received(bytes: number): void {
+		this.sender.received(bytes);
+	}
+
+	/**
+	 * The link is ready: list the pipes, and hold output until the server says from where to resend.
+	 * `outputWindow`: the server's window for output in flight (null: none).
+	 */
+	linkReady(outputWindow: number | null = null): void {
+		this.sender.linkReady(outputWindow);
 		this.ready = true;
 		this.resuming = true;
 		const gen = ++this.generation;

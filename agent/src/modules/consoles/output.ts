@@ -7,9 +7,9 @@
 import { PIPE_MAX_CHUNK_BYTES } from '../../../../src/lib/protocol/consoles';
 
 /** Unsent output past which the target is paused (a keystroke's echo queues behind at most about this). */
-export const FLOW_HIGH_BYTES = 256 * 1024;
+export const FLOW_HIGH_BYTES = 128 * 1024;
 /** Unsent output under which a paused target is resumed. */
-export const FLOW_LOW_BYTES = 64 * 1024;
+export const FLOW_LOW_BYTES = 32 * 1024;
 /** Sent but not stored, the target is paused this far below retainBytes (room for reads already under way). */
 const RETAIN_HEADROOM_BYTES = 1024 * 1024;
 /**

@@ -12,11 +12,21 @@ export const MAX_PENDING_BYTES = 256 * 1024;
 export const COALESCE_MS = 3;
 /** How often held output is tried again while the socket is full. */
 const BACKPRESSURE_RETRY_MS = 10;
+/**
+ * With the window full and no `pipe:received` for this long, the server's count is taken to be lost and the
+ * window starts again from what was sent (a stall here would pause every console of the agent).
+ */
+export const WINDOW_STALL_MS = 10_000;
 
 export class OutputSender {
 	private timer: NodeJS.Timeout | null = null;
 	private last = 0;
 	private rr = 0;
+	/** Output in flight on this link (protocol PIPE_OUTPUT_WINDOW_BYTES); null: the server set no window. */
+	private window: number | null = null;
+	private sentBytes = 0;
+	private receivedBytes = 0;
+	private stallTimer: NodeJS.Timeout | null = null;
 
 	constructor(
 		private readonly link: Pick<ModuleContext, 'emit' | 'pendingBytes'>,
@@ -24,8 +34,31 @@ export class OutputSender {
 		/** Ready and not waiting for the server's answer to the pipe inventory. */
 		private readonly canSend: () => boolean,
 		/** emit() said the link is gone. */
-		private readonly onLinkLost: () => void
+		private readonly onLinkLost: () => void,
+		/** The window was full for WINDOW_STALL_MS with no report from the server (logged by the caller). */
+		private readonly onWindowStall?: () => void
 	) {}
+
+	/** A new link is ready: nothing of it is in flight yet. `window`: the server's, or null for none. */
+	linkReady(window: number | null): void {
+		this.window = typeof window === 'number' && Number.isFinite(window) && window > 0 ? window : null;
+		this.sentBytes = 0;
+		this.receivedBytes = 0;
+		this.clearStall();
+	}
+
+	/** pipe:received: the server has `total` bytes of this link's output; the window moves on. */
+	received(total: number): void {
+		if (total <= this.receivedBytes) return;
+		this.receivedBytes = Math.min(total, this.sentBytes);
+		this.clearStall();
+		if (!this.timer) this.send();
+	}
+
+	/** Bytes sent on this link that the server has not reported received. */
+	get inFlight(): number {
+		return this.sentBytes - this.receivedBytes;
+	}
 
 	/** New output: send at once when the link was quiet, otherwise within COALESCE_MS, together. */
 	schedule(): void {
@@ -44,9 +77,12 @@ export class OutputSender {
 		// Socket.IO queues what the WebSocket has not taken yet where pendingBytes() cannot see it, so one
 		// round sends at most the room left under the bound, and the next round comes after the socket wrote.
 		let budget = MAX_PENDING_BYTES - this.link.pendingBytes();
+		if (this.window !== null) budget = Math.min(budget, this.window - this.inFlight);
 		let idle = 0;
 		while (idle < pipes.length) {
 			if (budget <= 0) {
+				// The window is full: the next pipe:received sends on (no polling while the server catches up).
+				if (this.window !== null && this.inFlight >= this.window) return this.awaitReceived();
 				const full = this.link.pendingBytes() >= MAX_PENDING_BYTES;
 				this.timer = setTimeout(() => this.send(), full ? BACKPRESSURE_RETRY_MS : 0);
 				return;
@@ -67,11 +103,29 @@ export class OutputSender {
 			if (!ok) return this.onLinkLost();
 			pipe.output.markSent(chunk.seq);
 			budget -= chunk.data.length;
+			this.sentBytes += chunk.data.length;
 		}
 	}
 
 	stop(): void {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = null;
+		this.clearStall();
+	}
+
+	private awaitReceived(): void {
+		if (this.stallTimer) return;
+		this.stallTimer = setTimeout(() => {
+			this.stallTimer = null;
+			this.receivedBytes = this.sentBytes;
+			this.onWindowStall?.();
+			this.send();
+		}, WINDOW_STALL_MS);
+		this.stallTimer.unref?.();
+	}
+
+	private clearStall(): void {
+		if (this.stallTimer) clearTimeout(this.stallTimer);
+		this.stallTimer = null;
 	}
 }

@@ -70,7 +70,9 @@ export class OutputSender {
 
 	/** Sends held chunks, one pipe after another, while the link can take them. */
 	send(): void {
-		this.stop();
+		// Only the round's timer: the window's stall timer runs from when the window filled, not from each try.
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
 		this.last = Date.now();
 		if (!this.canSend()) return;
 		const pipes = this.pipes();

@@ -14,6 +14,8 @@ import {
 	grants,
 	roles
 } from '../../src/server/db/schema';
+import { writeBatch, type NormalEntry } from '../../src/server/accesslog/batch';
+import { accessLogKey } from '../../src/server/accesslog/key';
 import {
 	appendAccessLog,
 	closeAccessLog,
@@ -197,6 +199,52 @@ describe.each(await dbKinds())('access-log search on %s', (kind) => {
 		]);
 		const db1 = await admin.accessLogs.lines({ consoleId: ids.db1.console });
 		expect(db1.pending).toEqual({ at: new Date(T0 + 30_000).toISOString(), text: 'login: ' });
+	});
+
+	it('indexes the same lines from records it reads back as from records it was handed', async () => {
+		// One console written through the writer (the indexer gets the records in memory), one written as
+		// another node's writer would be seen from here (the indexer reads them from the database).
+		const pair: number[] = [];
+		for (const name of ['handed:shell', 'read-back:shell']) {
+			const [c] = await db
+				.insert(consoles)
+				.values({ name, deviceId: ids.db1.device, kind: 'shell', target: { kind: 'shell' } })
+				.returning();
+			pair.push(c.id);
+		}
+		const chunks = [
+			'boot: \x1b[32mok\x1b[0m\r\nloading kern',
+			'el 6.1\r\nprogress 10%\rprogress 100%\r\n',
+			...Array.from({ length: 300 }, (_, i) => `line ${i}\r\n`),
+			'login: '
+		];
+		const entry = (consoleId: number, i: number, text: string): NormalEntry => ({
+			consoleId,
+			deviceId: ids.db1.device,
+			kind: 'output',
+			at: new Date(T0 + 7200_000 + i),
+			userId: null,
+			username: null,
+			pipeId: null,
+			agentSeq: null,
+			data: Buffer.from(text)
+		});
+		await Promise.all(chunks.map((text, i) => appendAccessLog(db, entry(pair[0], i, text))));
+		await writeBatch(
+			db,
+			accessLogKey(),
+			chunks.map((text, i) => entry(pair[1], i, text))
+		);
+		await waitForLineIndex(db);
+		const [handed, readBack] = await Promise.all(
+			pair.map((consoleId) => admin.accessLogs.lines({ consoleId, count: 1000 }))
+		);
+		expect(handed.total).toBe(303);
+		expect(handed.lines[1].text).toBe('loading kernel 6.1');
+		expect(handed.lines[2].text).toBe('progress 100%');
+		expect(readBack.total).toBe(handed.total);
+		expect(readBack.lines).toEqual(handed.lines);
+		expect(readBack.pending).toEqual(handed.pending);
 	});
 
 	it('uses the trigram index for the newline-sensitive pattern', async () => {

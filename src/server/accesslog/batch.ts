@@ -43,6 +43,16 @@ interface HeadRow {
 	pipe_agent_seq: string | number;
 }
 
+/** A record as committed: what the line indexer needs of it (indexer.ts takes these instead of reading them). */
+export interface StoredRecord {
+	consoleId: number;
+	seq: number;
+	kind: AccessLogKind;
+	at: Date;
+	deviceId: number | null;
+	data: Uint8Array;
+}
+
 /** Rows per INSERT statement (13 parameters each, well under PostgreSQL's 65535). */
 const ROWS_PER_STATEMENT = 1000;
 
@@ -124,14 +134,15 @@ const HEAD_CASTS = [
 	'::bigint'
 ];
 
-/** Writes `entries` in one transaction; returns how many were stored (output already stored is skipped). */
-export async function writeBatch(db: Db, key: Buffer, entries: NormalEntry[]): Promise<number> {
+/** Writes `entries` in one transaction; returns the records stored (output already stored is skipped). */
+export async function writeBatch(db: Db, key: Buffer, entries: NormalEntry[]): Promise<StoredRecord[]> {
 	const ids = [...new Set(entries.map((e) => e.consoleId))].sort((a, b) => a - b);
 	const known = knownHeads.get(db) ?? new Set<number>();
 	knownHeads.set(db, known);
 	const stored = await rawTransaction(db, async (q) => {
 		const heads = await lockHeads(q, known, key, ids);
 		const records: unknown[] = [];
+		const stored: StoredRecord[] = [];
 		for (const e of entries) {
 			const h = heads.get(e.consoleId)!;
 			if (e.kind === 'output' && e.pipeId !== null && e.agentSeq !== null) {
@@ -146,13 +157,21 @@ export async function writeBatch(db: Db, key: Buffer, entries: NormalEntry[]): P
 			const mac = recordMac(key, hash);
 			records.push(e.consoleId, seq, e.at, e.kind, e.deviceId, e.userId, e.username, e.pipeId, e.agentSeq);
 			records.push(buf(e.data), h.lastHash, hash, mac);
+			stored.push({
+				consoleId: e.consoleId,
+				seq,
+				kind: e.kind,
+				at: e.at,
+				deviceId: e.deviceId,
+				data: e.data
+			});
 			h.lastSeq = seq;
 			h.lastHash = hash;
 			h.lastAt = e.at;
 			h.deviceId = e.deviceId;
 			h.changed = true;
 		}
-		if (!records.length) return 0;
+		if (!records.length) return stored;
 		await insertRows(q, RECORD_COLUMNS, 13, records);
 		const changed = [...heads.values()].filter((h) => h.changed);
 		const params = changed.flatMap((h) => [
@@ -173,7 +192,7 @@ export async function writeBatch(db: Db, key: Buffer, entries: NormalEntry[]): P
 			where h.console_id = v.console_id`,
 			params
 		);
-		return records.length / 13;
+		return stored;
 	});
 	for (const id of ids) known.add(id);
 	return stored;

@@ -3,7 +3,7 @@
 // writing the records does, so it must not hold up the records; during a flood it waits (a bounded while)
 // and then catches up. Each console's state row is locked while indexed, so two nodes never both index one.
 import type { Db } from '../db/client';
-import { buf } from './batch';
+import { buf, type StoredRecord } from './batch';
 import { placeholders, rawTransaction } from './raw';
 import { splitOutput } from './text';
 
@@ -14,6 +14,12 @@ const RECORDS_PER_STEP = 128;
 const FLOOD_WAIT_MS = 2000;
 const FLOOD_RECORDS_PER_STEP = 8;
 const SWEEP_MS = 30_000;
+/**
+ * Records this node committed are kept (up to this many bytes in all) for the indexer, so it does not read
+ * back what it was just handed (a bytea select costs the database more than the insert did). Past the bound,
+ * and for records other nodes wrote, it reads them from the database as before.
+ */
+const RECENT_BYTES = 16 * 1024 * 1024;
 const CLOSED = /PGlite is closed|after calling end on the pool/i;
 
 interface StateRow {
@@ -30,8 +36,68 @@ interface RecordRow {
 	data: Uint8Array;
 }
 
+/** Committed records of this node, per console in seq order, not yet indexed. */
+export class RecentRecords {
+	private readonly byConsole = new Map<number, StoredRecord[]>();
+	private bytes = 0;
+	/** The highest seq committed here per console (more may wait in the database past a gap). */
+	private readonly last = new Map<number, number>();
+
+	constructor(private readonly maxBytes = RECENT_BYTES) {}
+
+	add(records: StoredRecord[]): void {
+		for (const r of records) {
+			this.last.set(r.consoleId, Math.max(this.last.get(r.consoleId) ?? 0, r.seq));
+			if (this.bytes + r.data.byteLength > this.maxBytes) continue;
+			let list = this.byConsole.get(r.consoleId);
+			if (!list) this.byConsole.set(r.consoleId, (list = []));
+			list.push(r);
+			this.bytes += r.data.byteLength;
+		}
+	}
+
+	/** Forgets what is indexed (seq ≤ `upTo`); returns the following records held, unbroken, at most `limit`. */
+	after(consoleId: number, upTo: number, limit: number): StoredRecord[] {
+		const list = this.byConsole.get(consoleId);
+		if (!list) return [];
+		let drop = 0;
+		while (drop < list.length && list[drop].seq <= upTo) this.bytes -= list[drop++].data.byteLength;
+		if (drop) list.splice(0, drop);
+		if (!list.length) {
+			this.byConsole.delete(consoleId);
+			return [];
+		}
+		const out: StoredRecord[] = [];
+		for (let seq = upTo + 1; out.length < limit && out.length < list.length; seq++) {
+			if (list[out.length].seq !== seq) break;
+			out.push(list[out.length]);
+		}
+		return out;
+	}
+
+	/** True when this node committed records of the console past `seq`. */
+	hasPast(consoleId: number, seq: number): boolean {
+		return (this.last.get(consoleId) ?? 0) > seq;
+	}
+
+	clear(): void {
+		this.byConsole.clear();
+		this.last.clear();
+		this.bytes = 0;
+	}
+
+	get heldBytes(): number {
+		return this.bytes;
+	}
+}
+
 /** Indexes the next records of one console; true when there may be more. */
-export async function indexStep(db: Db, consoleId: number, limit = RECORDS_PER_STEP): Promise<boolean> {
+export async function indexStep(
+	db: Db,
+	consoleId: number,
+	limit = RECORDS_PER_STEP,
+	recent?: RecentRecords
+): Promise<boolean> {
 	return rawTransaction(db, async (q) => {
 		await q('insert into access_log_line_state (console_id) values ($1) on conflict do nothing', [consoleId]);
 		const [st] = await q<StateRow>(
@@ -39,12 +105,16 @@ export async function indexStep(db: Db, consoleId: number, limit = RECORDS_PER_S
 			[consoleId]
 		);
 		if (!st) return false;
-		const rows = await q<RecordRow>(
-			`select seq, kind, at, device_id, data from access_log_records where console_id = $1 and seq > $2
-			order by seq limit $3`,
-			[consoleId, st.seq, limit]
-		);
+		const held = recent?.after(consoleId, Number(st.seq), limit) ?? [];
+		const rows: RecordRow[] = held.length
+			? held.map((r) => ({ seq: r.seq, kind: r.kind, at: r.at, device_id: r.deviceId, data: r.data }))
+			: await q<RecordRow>(
+					`select seq, kind, at, device_id, data from access_log_records where console_id = $1 and seq > $2
+					order by seq limit $3`,
+					[consoleId, st.seq, limit]
+				);
 		if (!rows.length) return false;
+		const upTo = Number(rows[rows.length - 1].seq);
 		let lineCount = Number(st.line_count);
 		let partial = st.partial;
 		let partialAt = st.partial_at === null ? null : new Date(st.partial_at);
@@ -71,9 +141,9 @@ export async function indexStep(db: Db, consoleId: number, limit = RECORDS_PER_S
 		}
 		await q(
 			'update access_log_line_state set seq = $2, line_count = $3, partial = $4, partial_at = $5 where console_id = $1',
-			[consoleId, Number(rows[rows.length - 1].seq), lineCount, partial ? buf(partial) : null, partialAt]
+			[consoleId, upTo, lineCount, partial ? buf(partial) : null, partialAt]
 		);
-		return rows.length === limit;
+		return rows.length === limit || (held.length > 0 && recent!.hasPast(consoleId, upTo));
 	});
 }
 
@@ -95,12 +165,20 @@ export class LineIndexer {
 	private stopped = false;
 	private idle: (() => void)[] = [];
 	private failures = 0;
+	private readonly recent = new RecentRecords();
 
 	constructor(
 		private readonly db: Db,
 		/** The writer is taking a flood (writer.ts): index in small steps, with pauses. */
 		private readonly busy: () => boolean
 	) {}
+
+	/** The writer committed these: index them, from memory while they are held. */
+	committed(records: StoredRecord[]): void {
+		if (this.stopped || !records.length) return;
+		this.recent.add(records);
+		this.kick(new Set(records.map((r) => r.consoleId)));
+	}
 
 	kick(consoleIds: Iterable<number>): void {
 		if (this.stopped) return;
@@ -130,6 +208,7 @@ export class LineIndexer {
 		this.stopped = true;
 		if (this.sweepTimer) clearInterval(this.sweepTimer);
 		this.dirty.clear();
+		this.recent.clear();
 	}
 
 	private async sweep(): Promise<void> {
@@ -162,7 +241,7 @@ export class LineIndexer {
 			this.dirty.delete(id);
 			try {
 				const limit = this.busy() ? FLOOD_RECORDS_PER_STEP : RECORDS_PER_STEP;
-				if (await indexStep(this.db, id, limit)) this.dirty.add(id);
+				if (await indexStep(this.db, id, limit, this.recent)) this.dirty.add(id);
 			} catch (e) {
 				const message = (e as Error).message;
 				if (this.stopped) return;

@@ -2,7 +2,7 @@
 // full), one transaction at a time, so a console's records keep the order of the calls. A failed batch is
 // retried until it commits: skipping it would leave a hole that the agent's resend could not fill.
 import type { Db } from '../db/client';
-import { writeBatch, type NormalEntry } from './batch';
+import { writeBatch, type NormalEntry, type StoredRecord } from './batch';
 import { LineIndexer } from './indexer';
 import { accessLogKey } from './key';
 
@@ -128,10 +128,10 @@ class Writer {
 	private async loop(): Promise<void> {
 		while (this.queue.length) {
 			const batch = this.take();
-			const error = await this.commit(batch);
+			const { error, stored } = await this.commit(batch);
 			if (!error) {
 				this.committedBytes(batch.reduce((n, p) => n + p.entry.data.byteLength, 0));
-				this.indexer.kick(new Set(batch.map((p) => p.entry.consoleId)));
+				this.indexer.committed(stored);
 			}
 			this.queued -= batch.reduce((n, p) => n + p.bytes, 0);
 			for (const p of batch) {
@@ -145,19 +145,19 @@ class Writer {
 	}
 
 	/** Commits one batch, retrying with backoff; gives up only when the database was closed. */
-	private async commit(batch: Pending[]): Promise<Error | null> {
+	private async commit(batch: Pending[]): Promise<{ error: Error | null; stored: StoredRecord[] }> {
 		for (let attempt = 0; ; attempt++) {
 			try {
-				await writeBatch(
+				const stored = await writeBatch(
 					this.db,
 					accessLogKey(),
 					batch.map((p) => p.entry)
 				);
-				return null;
+				return { error: null, stored };
 			} catch (e) {
 				const err = e instanceof Error ? e : new Error(String(e));
 				if (CLOSED.test(err.message) || attempt > 1000)
-					return new Error(`The access log could not be written: ${err.message}`);
+					return { error: new Error(`The access log could not be written: ${err.message}`), stored: [] };
 				if (attempt === 0 || attempt % 20 === 0)
 					console.error(`Access log: writing ${batch.length} records failed (retrying): ${err.message}`);
 				await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));

@@ -150,6 +150,14 @@ function scanChunk(
 	at: Date,
 	data: Uint8Array
 ) {
+	// No rules (the usual case): only the unfinished last line is kept, for rules that may come; what comes
+	// before the chunk's last newline is not decoded at all.
+	const nl = rules.length ? -1 : data.lastIndexOf(0x0a);
+	if (nl >= 0) {
+		c.decoder = new TextDecoder();
+		c.partial = '';
+		data = data.subarray(nl + 1);
+	}
 	let text = c.partial + c.decoder.decode(data, { stream: true });
 	let start = 0;
 	for (;;) {

@@ -93,7 +93,9 @@ arrived; each echo's round trip is timed. The same on the baseline.
 | --- | --- | --- | --- | --- | --- |
 | Fleetdesk | ${ms(pct(f.typer, 50))} / ${ms(p99)} / ${ms(Math.max(...f.typer))} | ${f.typer.length} (${f.timeouts} lost) | ${floodCell(r.fleetdesk)} | p99 < 50 ms | ${verdict('B4 echo p99 during a flood', met, `${ms(p99)} (baseline ${ms(pct(b.typer, 99))})`)} |
 | Baseline | ${ms(pct(b.typer, 50))} / ${ms(pct(b.typer, 99))} / ${ms(Math.max(...b.typer))} | ${b.typer.length} (${b.timeouts} lost) | ${floodCell(r.baseline)} | | |
-${met ? '' : `\n${WHY_B4}\n`}
+
+${WHY_B4}
+
 ${machine(r.loads)}
 `;
 }
@@ -186,23 +188,25 @@ ${machine(r.loads)}
 
 /** What the misses point at (December 2026); shown while a target is missed. */
 const WHY_B3 = `What the misses point at (December 2026). A CPU profile of the server during B3 found it idle 81 % of the
-time, so the echo does not wait for the server's CPU. What a keystroke costs beyond the baseline is more work and
-more wake-ups on the same hops: \`console:input\` with an acknowledgement; \`pipe:input\` and \`pipe:output\` as
-Socket.IO binary events (two WebSocket frames each, a zod parse of the output); two access-log records (input and
-output) committed in one PostgreSQL transaction about 10 ms later, followed by an output acknowledgement to the
-agent; and \`console:output\` (two frames). The median (1.8–2 ms against 0.7 ms on a quiet machine) is that work.
-The p99 follows the machine's load: 5.6–6.7 ms at a load average under 1, 15–20 ms on both sides above 10.`;
+time, so the echo does not wait for the server's CPU. Timestamps taken at every hop of 1,000 keystrokes
+(process.hrtime in the client, the server and the agent; median echo 1.86 ms) gave these medians per hop: client
+to the server's handler 0.31 ms, the server's checks and access-log append 0.04 ms, the \`pipe:input\` emit to the
+agent 0.19 ms, on to the agent 0.28 ms, the PTY's echo 0.22 ms, the agent's \`pipe:output\` emit 0.16 ms, on to
+the server 0.18 ms, parse, log and ring 0.09 ms, the \`console:output\` broadcast 0.14 ms, on to the client
+0.12 ms. So each Socket.IO hop (a binary event is two WebSocket frames, over TLS to the agent) costs two to three
+times the bare relay's; no single step is the difference. Corking the socket so an event's two frames leave in
+one write measured no change. What is left to try is framing console bytes without Socket.IO's binary
+attachments (one frame per event). The p99 follows the machine's load: 5.6–7.4 ms at a load average under 1, 15–20
+ms on both sides above 10.`;
 
-const WHY_B4 = `What the miss points at (December 2026). The first run (p99 637 ms) had nothing pausing the PTY: the agent
-queued whatever the link could not take, towards the pipe's 32 MiB retention, and the echo waited behind all of
-it. Pipes now have flow control (docs/consoles.md: the target is paused while 256 KiB wait to be sent, and the
-link's pending bound is 256 KiB), which brought the p99 to 189 ms and the flood from 16 to 27.6 MiB/s. What is
-left is not measured per hop yet. The agent side now holds at most about 0.5 MiB ahead of an echo (about 20 ms at
-this rate); the likelier remainder is the server's queue to the viewer's socket, which may grow to 4 MiB before
-the viewer is put out as behind (src/server/consoles/output.ts \`QUEUE_BYTES_MAX\`; 150 ms at this rate), where the
-baseline's relay stops reading its agent at the same 4 MiB but moves each byte with less work. Next: time the
-echo at each hop, and hold the agent's link (rather than queue) while a viewer's socket has more than a few
-hundred KiB waiting.`;
+const WHY_B4 = `What moved it (December 2026). Timing the queues at each hop (\`ss\` every 100 ms during the flood) found
+the echo waiting behind 2–5 MiB in the kernel's socket buffers between the agent and the server: the agent's
+bound (256 KiB queued in its WebSocket) did not see what the kernel held. Agents now keep at most 512 KiB of
+output in flight until the server reports it received (\`pipe:received\`, docs/consoles.md), pause the
+console's target at 128 KiB unsent, and the line indexer holds back while a console floods. The median echo
+went from 57–120 ms to 7–15 ms. The p99 follows the machine: 44.9, 49.0 and 110.7 ms in three runs the same
+hour (the baseline's own p99 was 62, 21 and 92 ms), against 157–265 ms before, so the target is met in two
+runs of three.`;
 
 const WHY_B5 = `What the misses point at (December 2026). The PTY program alone, read by node-pty in the same process, measured
 70–100 MiB/s on this machine (4 KiB reads) when it was quiet; under a load average above 10 both sides reach
@@ -212,7 +216,11 @@ the writer alone commits 24 MiB/s on a quiet machine (8–10 MiB/s under load), 
 wait, and at 48 MiB of backlog the agent's link is paused (src/server/consoles/throttle.ts). Output is no longer
 lost when the log falls behind: since the agent pauses its target near the retention bound (flow control,
 docs/consoles.md), the December run with 50 viewers that lost 5.4 MiB before the fan-out now loses nothing.
-Runs vary: the same 1-viewer measurement gave ×1.09 and ×0.51 the baseline an hour apart under load.`;
+Runs vary: the same 1-viewer measurement gave ×1.09 and ×0.51 the baseline an hour apart under load, and the
+baseline alone gave 25.6 to 72.9 MiB/s the same evening. The output window that fixed B4 costs some of the
+1-viewer rate: the server, which is the bottleneck, gets smaller batches; the same hour, without the window, 28.3
+and 33.8 MiB/s, and with it 25.0 to 29.8 MiB/s. The window was kept: a flood no longer delays every keystroke's
+echo (and a Ctrl-C) by a tenth of a second or more.`;
 
 const WHY_B6 = `What the miss points at (December 2026). The server stops sending to the stalled viewer once its queue passes
 4 MiB (one \`console:behind\`, as designed, and memory stays flat), so the nine others are not held back by it in

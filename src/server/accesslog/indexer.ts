@@ -15,6 +15,11 @@ const FLOOD_WAIT_MS = 2000;
 const FLOOD_RECORDS_PER_STEP = 8;
 const SWEEP_MS = 30_000;
 /**
+ * After a commit the indexer starts this much later, so a console's keystrokes and echoes (a commit every few
+ * milliseconds) are indexed in one transaction, not one each; search sees them a fifth of a second later.
+ */
+const INDEX_DELAY_MS = 200;
+/**
  * Records this node committed are kept (up to this many bytes in all) for the indexer, so it does not read
  * back what it was just handed (a bytea select costs the database more than the insert did). Past the bound,
  * and for records other nodes wrote, it reads them from the database as before.
@@ -162,6 +167,7 @@ export class LineIndexer {
 	private dirty = new Set<number>();
 	private running: Promise<void> | null = null;
 	private sweepTimer: NodeJS.Timeout | null = null;
+	private delayTimer: NodeJS.Timeout | null = null;
 	private stopped = false;
 	private idle: (() => void)[] = [];
 	private failures = 0;
@@ -189,7 +195,16 @@ export class LineIndexer {
 			this.sweepTimer.unref();
 			void this.sweep();
 		}
-		this.start();
+		this.startSoon();
+	}
+
+	/** Starts after INDEX_DELAY_MS, gathering what is committed meanwhile (unless running or already due). */
+	private startSoon(): void {
+		if (this.running || this.delayTimer || this.stopped) return;
+		this.delayTimer = setTimeout(() => {
+			this.delayTimer = null;
+			this.start();
+		}, INDEX_DELAY_MS);
 	}
 
 	/** Resolves when every console is indexed up to what was committed when this was called. */
@@ -207,6 +222,8 @@ export class LineIndexer {
 	private halt(): void {
 		this.stopped = true;
 		if (this.sweepTimer) clearInterval(this.sweepTimer);
+		if (this.delayTimer) clearTimeout(this.delayTimer);
+		this.delayTimer = null;
 		this.dirty.clear();
 		this.recent.clear();
 	}
@@ -224,10 +241,13 @@ export class LineIndexer {
 	}
 
 	private start(): void {
+		if (this.delayTimer) clearTimeout(this.delayTimer);
+		this.delayTimer = null;
 		if (this.running || !this.dirty.size) return;
 		this.running = this.loop().finally(() => {
 			this.running = null;
-			if (this.dirty.size && !this.stopped) this.start();
+			// Kicked while running: those commits are gathered for a moment too.
+			if (this.dirty.size && !this.stopped) this.startSoon();
 			else for (const r of this.idle.splice(0)) r();
 		});
 	}

@@ -204,9 +204,11 @@ the echo waiting behind 2–5 MiB in the kernel's socket buffers between the age
 bound (256 KiB queued in its WebSocket) did not see what the kernel held. Agents now keep at most 512 KiB of
 output in flight until the server reports it received (\`pipe:received\`, docs/consoles.md), pause the
 console's target at 128 KiB unsent, and the line indexer holds back while a console floods. The median echo
-went from 57–120 ms to 7–15 ms. The p99 follows the machine: 44.9, 49.0 and 110.7 ms in three runs the same
-hour (the baseline's own p99 was 62, 21 and 92 ms), against 157–265 ms before, so the target is met in two
-runs of three.`;
+went from 57–120 ms to 7–15 ms. The p99 is not reliably under 50 ms: 44.9 ms in the full run above and
+49.0 ms in one run of B4 alone, but 76–118 ms in five other runs of B4 alone the same evening (the baseline's
+own p99 was 21–135 ms in those runs), against 157–265 ms before. The slow echoes are mostly in the first
+0.3 s of the flood, before the server's flood path is warm (B4 alone starts on a fresh server; in the full run
+B3 warms it); a smaller window early in a flood is the next thing to try.`;
 
 const WHY_B5 = `What the misses point at (December 2026). The PTY program alone, read by node-pty in the same process, measured
 70–100 MiB/s on this machine (4 KiB reads) when it was quiet; under a load average above 10 both sides reach

@@ -20,6 +20,8 @@ const ENTRY_OVERHEAD = 256;
  * back, so the flood's output and the echoes behind it get the CPU, and catches up afterwards.
  */
 const BUSY_BYTES_PER_SECOND = 2 * 1024 * 1024;
+/** One batch this large is a flood at once (a batch gathers about 10 ms), before a window's rate says so. */
+const BUSY_BATCH_BYTES = 256 * 1024;
 const BUSY_BACKLOG_BYTES = 8 * 1024 * 1024;
 /** The commit rate is measured over windows of this length; busy lasts one window past the last busy one. */
 const RATE_WINDOW_MS = 250;
@@ -56,6 +58,7 @@ class Writer {
 
 	private committedBytes(bytes: number): void {
 		const now = Date.now();
+		if (bytes >= BUSY_BATCH_BYTES) this.busyUntil = Math.max(this.busyUntil, now + RATE_WINDOW_MS);
 		const span = now - this.rateFrom;
 		if (span >= RATE_WINDOW_MS) {
 			if ((this.rateBytes * 1000) / span > BUSY_BYTES_PER_SECOND) this.busyUntil = now + RATE_WINDOW_MS;

@@ -204,11 +204,11 @@ the echo waiting behind 2–5 MiB in the kernel's socket buffers between the age
 bound (256 KiB queued in its WebSocket) did not see what the kernel held. Agents now keep at most 512 KiB of
 output in flight until the server reports it received (\`pipe:received\`, docs/consoles.md), pause the
 console's target at 128 KiB unsent, and the line indexer holds back while a console floods. The median echo
-went from 57–120 ms to 7–15 ms. The p99 is not reliably under 50 ms: 44.9 ms in the full run above and
-49.0 ms in one run of B4 alone, but 76–118 ms in five other runs of B4 alone the same evening (the baseline's
-own p99 was 21–135 ms in those runs), against 157–265 ms before. The slow echoes are mostly in the first
-0.3 s of the flood, before the server's flood path is warm (B4 alone starts on a fresh server; in the full run
-B3 warms it); a smaller window early in a flood is the next thing to try.`;
+went from 57–120 ms to 7–15 ms. The p99 is not reliably under 50 ms. Full runs gave 37.7, 44.9 and (the
+last, above) 58.9 ms. Runs of B4 alone, which start on a fresh server, gave 49.0 and 76–118 ms, then 52.6–80.6 ms
+once one large batch marked a flood at once (indexing had been taking the CPU in a flood's first quarter second).
+Before the window: 157–265 ms. The baseline's own p99 was 17–135 ms in the same runs. What is left are single
+slow echoes of 50–70 ms scattered through the flood, on a machine whose four busy processes share two cores.`;
 
 const WHY_B5 = `What the misses point at (December 2026). The PTY program alone, read by node-pty in the same process, measured
 70–100 MiB/s on this machine (4 KiB reads) when it was quiet; under a load average above 10 both sides reach
@@ -219,7 +219,7 @@ wait, and at 48 MiB of backlog the agent's link is paused (src/server/consoles/t
 lost when the log falls behind: since the agent pauses its target near the retention bound (flow control,
 docs/consoles.md), the December run with 50 viewers that lost 5.4 MiB before the fan-out now loses nothing.
 Runs vary: the same 1-viewer measurement gave ×1.09 and ×0.51 the baseline an hour apart under load, and the
-baseline alone gave 25.6 to 72.9 MiB/s the same evening. The output window that fixed B4 costs some of the
+baseline alone gave 25.6 to 72.9 MiB/s the same evening; 10 viewers gave ×0.64 to ×0.81 in four runs. The output window that fixed B4 costs some of the
 1-viewer rate: the server, which is the bottleneck, gets smaller batches; the same hour, without the window, 28.3
 and 33.8 MiB/s, and with it 25.0 to 29.8 MiB/s. The window was kept: a flood no longer delays every keystroke's
 echo (and a Ctrl-C) by a tenth of a second or more.`;

@@ -15,8 +15,8 @@ import WebSocket from 'ws';
 import type { Socket } from 'socket.io-client';
 import { freshPostgres, PG_ADMIN_URL, postgresReachable } from '../helpers/db';
 import { buildAgent, until, type RunningAgent } from '../helpers/agents';
-import { ADMIN_PASSWORD, ROOT, signIn } from '../helpers/server';
-import { caller, shellAgent } from '../helpers/consoles';
+import { ADMIN_PASSWORD, caller, ROOT, signIn } from '../helpers/server';
+import { shellAgent } from '../helpers/consoles';
 import { connectDesktop } from '../helpers/socket';
 import { startBenchServer, startProbed, type BenchServer, type ProbedProcess } from './probe/process';
 

@@ -3,7 +3,7 @@
 // shell consoles, users with console grants).
 import type { Socket } from 'socket.io-client';
 import { connectDesktop } from './socket';
-import { signIn, trpcCall } from './server';
+import { caller, signIn } from './server';
 import { enrollWithNewToken, startAgent, until, type RunningAgent } from './agents';
 import type { ConsoleAck, ConsoleJoinAck, ConsoleRoomState } from '../../src/lib/protocol/consoles';
 
@@ -132,15 +132,6 @@ export async function viewer(url: string, cookie: string, consoleId: number): Pr
 }
 
 type Server = { url: string; agentPort: number };
-
-/** tRPC as `cookie`, throwing with the server's message on anything but 200. */
-export function caller(server: { url: string }, cookie: string) {
-	return async <T>(p: string, input?: unknown, type: 'query' | 'mutation' = 'query'): Promise<T> => {
-		const r = await trpcCall(server.url, cookie, p, input, type);
-		if (r.status !== 200) throw new Error(`${p}: ${r.status} ${JSON.stringify(r.body)}`);
-		return r.body.result!.data as T;
-	};
-}
 
 /** Enrols a real agent into the group and runs it with a config that allows shell and ssh consoles. */
 export async function shellAgent(

@@ -131,3 +131,12 @@ export async function trpcCall(
 				});
 	return { status: res.status, body: await res.json() };
 }
+
+/** tRPC as `cookie`, throwing with the server's message on anything but 200. */
+export function caller(server: { url: string }, cookie: string) {
+	return async <T>(p: string, input?: unknown, type: 'query' | 'mutation' = 'query'): Promise<T> => {
+		const r = await trpcCall(server.url, cookie, p, input, type);
+		if (r.status !== 200) throw new Error(`${p}: ${r.status} ${JSON.stringify(r.body)}`);
+		return r.body.result!.data as T;
+	};
+}

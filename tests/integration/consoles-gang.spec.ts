@@ -5,10 +5,10 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKinds, freshPostgres } from '../helpers/db';
-import { ADMIN_PASSWORD, signIn, startServer, type RunningServer } from '../helpers/server';
+import { ADMIN_PASSWORD, caller, signIn, startServer, type RunningServer } from '../helpers/server';
 import { buildAgent, until, type RunningAgent } from '../helpers/agents';
 import { connectDesktop } from '../helpers/socket';
-import { caller, readAccessLog, shellAgent, SHELL_TARGET, viewer, type Viewer } from '../helpers/consoles';
+import { readAccessLog, shellAgent, SHELL_TARGET, viewer, type Viewer } from '../helpers/consoles';
 import type { GangInputAck, GangMember, GangOpenAck } from '../../src/lib/protocol/gang';
 
 describe.each(await dbKinds())('gang connect on %s', (kind) => {

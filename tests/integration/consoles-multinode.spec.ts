@@ -3,9 +3,9 @@
 // on-demand console opened from B closes a while after B's last viewer left.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKinds, freshPostgres } from '../helpers/db';
-import { ADMIN_PASSWORD, signIn, startServer, type RunningServer } from '../helpers/server';
+import { ADMIN_PASSWORD, caller, signIn, startServer, type RunningServer } from '../helpers/server';
 import { buildAgent, until, type RunningAgent } from '../helpers/agents';
-import { caller, shellAgent, SHELL_TARGET, userWith, viewer, type Viewer } from '../helpers/consoles';
+import { shellAgent, SHELL_TARGET, userWith, viewer, type Viewer } from '../helpers/consoles';
 
 const onPostgres = (await dbKinds()).includes('postgres');
 

@@ -3,17 +3,9 @@
 // line once, in order, and viewers of the restarted server see the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKinds, freshPostgres } from '../helpers/db';
-import { ADMIN_PASSWORD, signIn, startServer, type RunningServer } from '../helpers/server';
+import { ADMIN_PASSWORD, caller, signIn, startServer, type RunningServer } from '../helpers/server';
 import { buildAgent, type RunningAgent } from '../helpers/agents';
-import {
-	caller,
-	readAccessLog,
-	shellAgent,
-	SHELL_TARGET,
-	verifyLog,
-	viewer,
-	type Viewer
-} from '../helpers/consoles';
+import { readAccessLog, shellAgent, SHELL_TARGET, verifyLog, viewer, type Viewer } from '../helpers/consoles';
 
 const LINES = 2000;
 

@@ -3,17 +3,9 @@
 // that is too large; break permission; one writer at a time; and everything on record in the access log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKinds, freshPostgres } from '../helpers/db';
-import { ADMIN_PASSWORD, signIn, startServer, type RunningServer } from '../helpers/server';
+import { ADMIN_PASSWORD, caller, signIn, startServer, type RunningServer } from '../helpers/server';
 import { buildAgent, until, type RunningAgent } from '../helpers/agents';
-import {
-	caller,
-	readAccessLog,
-	shellAgent,
-	SHELL_TARGET,
-	userWith,
-	viewer,
-	type Viewer
-} from '../helpers/consoles';
+import { readAccessLog, shellAgent, SHELL_TARGET, userWith, viewer, type Viewer } from '../helpers/consoles';
 
 describe.each(await dbKinds())('console rooms on %s', (kind) => {
 	let pgdb: Awaited<ReturnType<typeof freshPostgres>> | null = null;

@@ -2,10 +2,10 @@
 // for the agent and pipe only; never returned to a browser, never in the task record or the audit log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKinds, freshPostgres } from '../helpers/db';
-import { ADMIN_PASSWORD, signIn, startServer, type RunningServer } from '../helpers/server';
+import { ADMIN_PASSWORD, caller, signIn, startServer, type RunningServer } from '../helpers/server';
 import { buildAgent, until, type RunningAgent } from '../helpers/agents';
 import { startSshd, type Sshd } from '../helpers/sshd';
-import { caller, shellAgent, viewer, type Viewer } from '../helpers/consoles';
+import { shellAgent, viewer, type Viewer } from '../helpers/consoles';
 
 describe.each(await dbKinds())('ssh consoles on %s', (kind) => {
 	let pgdb: Awaited<ReturnType<typeof freshPostgres>> | null = null;

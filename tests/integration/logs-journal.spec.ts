@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKinds, freshPostgres } from '../helpers/db';
-import { ADMIN_PASSWORD, signIn, startServer, trpcCall, type RunningServer } from '../helpers/server';
+import { ADMIN_PASSWORD, caller, signIn, startServer, type RunningServer } from '../helpers/server';
 import {
 	buildAgent,
 	enrollWithNewToken,
@@ -74,11 +74,8 @@ describe.each(await dbKinds())('the journal on %s', (kind) => {
 	let journalDir: string;
 	let agentConfig: object;
 
-	const call = async <T>(p: string, input?: unknown, type: 'query' | 'mutation' = 'query') => {
-		const r = await trpcCall(server.url, cookie, p, input, type);
-		if (r.status !== 200) throw new Error(`${p}: ${r.status} ${JSON.stringify(r.body)}`);
-		return r.body.result!.data as T;
-	};
+	const call = <T>(p: string, input?: unknown, type: 'query' | 'mutation' = 'query') =>
+		caller(server, cookie)<T>(p, input, type);
 	const journalEvents = async () =>
 		(await call<LogEventView[]>('logs.events.list', { deviceId, kind: 'pattern' })).filter(
 			(e) => e.source?.type === 'journal'
